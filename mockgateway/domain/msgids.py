@@ -1,0 +1,36 @@
+"""64-bit msgids: unique, consecutive within a batch, in a range that catches weak parsers.
+
+The default range sits above 2^53 so a client that reads msgid as a double (JavaScript, some JSON
+libraries) or a 32-bit int fails here rather than in production.
+"""
+
+from __future__ import annotations
+
+import random
+
+from mockgateway.scenario.model import MsgidRange
+
+_SPAN = 2**62  # room for ~4.6e18 msgids before a range would run out
+
+_STARTS: dict[MsgidRange, tuple[int, int]] = {
+    "above-2^53": (2**53 + 1, 2**62),
+    "unsigned": (2**63, 2**63 + 2**62),
+    "signed": (-(2**63) + 1, -(2**62)),
+}
+
+
+class MsgidAllocator:
+    def __init__(self, kind: MsgidRange, rng: random.Random) -> None:
+        low, high = _STARTS[kind]
+        self._next = rng.randrange(low, high)
+        self._rng = rng
+
+    def take(self, count: int) -> int:
+        """Reserve ``count`` consecutive msgids; return the first.
+
+        A small random gap between requests keeps clients from assuming msgids are sequential
+        across requests, which the manual never promises.
+        """
+        first = self._next
+        self._next = first + count + self._rng.randrange(1, 64)
+        return first

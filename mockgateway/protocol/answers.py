@@ -1,0 +1,102 @@
+"""Answer shapes, one per endpoint form, in the manual's key order.
+
+``msgid`` is never the last key of an object: the official PHP demo rewrites
+``"msgid":<digits><one character>`` before parsing, which breaks on a closing brace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from mockgateway.protocol.errors import desc_of
+
+
+class Shape(StrEnum):
+    SINGLE = "single"
+    """``{result, desc, msgid, custid}``"""
+    MESSAGES = "messages"
+    """``{result, desc, messages:[{msgid, mobile}]}`` (V5.13's send_batch)"""
+    FIRST = "first"
+    """``{result, desc, msgid, custid}`` with the first msgid of a batch (the SDKs' batch_send)"""
+    REPORTS = "reports"
+    """``{result, desc, rpts:[...]}``"""
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str
+    """The canonical endpoint, which rules and the journal name."""
+    shape: Shape
+    xml_root: str
+
+
+ROUTES: dict[str, Route] = {
+    "send_single": Route("send_single", Shape.SINGLE, "mtrsp"),
+    "single_send": Route("send_single", Shape.SINGLE, "mtrsp"),
+    "send_batch": Route("send_batch", Shape.MESSAGES, "mtrsp"),
+    "batch_send": Route("send_batch", Shape.FIRST, "mtrsp"),
+    "get_rpt": Route("get_rpt", Shape.REPORTS, "rptrsp"),
+}
+
+
+def build(
+    shape: Shape,
+    code: int,
+    *,
+    sent: Sequence[tuple[int, str]] = (),
+    custid: str = "",
+    rpts: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """The answer for ``code``; ``sent`` is (msgid, mobile) per accepted message.
+
+    Failures take the manual's failure shapes: msgid 0 and custid "" on a send, ``rpts: ""`` on
+    get_rpt, an empty ``messages`` list on send_batch.
+    """
+    head: dict[str, Any] = {"result": code, "desc": desc_of(code)}
+    ok = code == 0
+    if shape is Shape.REPORTS:
+        head["rpts"] = list(rpts) if ok else ""
+    elif shape is Shape.MESSAGES:
+        head["messages"] = [{"msgid": m, "mobile": mobile} for m, mobile in sent] if ok else []
+    else:
+        head["msgid"] = sent[0][0] if ok and sent else 0
+        head["custid"] = custid if ok else ""
+    return head
+
+
+def rpt_record(
+    *,
+    msgid: int,
+    custid: str,
+    pknum: int,
+    pktotal: int,
+    mobile: str,
+    countrycode: int,
+    exno: str,
+    stime: str,
+    rtime: str,
+    status: int,
+    errcode: str,
+    errdesc: str,
+    exdata: str,
+) -> dict[str, Any]:
+    """One item of ``rpts``, in the manual's order (``spno`` is reserved and empty)."""
+    return {
+        "msgid": msgid,
+        "custid": custid,
+        "pknum": pknum,
+        "pktotal": pktotal,
+        "mobile": mobile,
+        "countrycode": countrycode,
+        "spno": "",
+        "exno": exno,
+        "stime": stime,
+        "rtime": rtime,
+        "status": status,
+        "errcode": errcode,
+        "errdesc": errdesc,
+        "exdata": exdata,
+    }

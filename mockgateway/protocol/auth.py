@@ -1,0 +1,156 @@
+"""The manual's MD5 authentication rule, the timestamp window, and diagnoses of near misses.
+
+The timestamp carries no year and no zone. It is read in the gateway's zone and given the year
+that puts it nearest the clock, so requests sent across New Year or on 29 February verify.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mockgateway.protocol.errors import Code, GatewayError
+
+FIXED_STRING = "00000000"
+
+
+def md5_pwd(userid: str, password: str, timestamp: str) -> str:
+    """``md5(UPPER(userid) + "00000000" + password + timestamp)`` in lowercase hex."""
+    raw = f"{userid.upper()}{FIXED_STRING}{password}{timestamp}"
+    return hashlib.md5(raw.encode("utf-8")).hexdigest()
+
+
+def format_timestamp(moment: datetime) -> str:
+    return moment.strftime("%m%d%H%M%S")
+
+
+def parse_timestamp(timestamp: str, now: datetime) -> datetime | None:
+    """The moment a ``MMDDHHMMSS`` timestamp names, in ``now``'s zone, nearest to ``now``."""
+    if len(timestamp) != 10 or not timestamp.isdigit() or not timestamp.isascii():
+        return None
+    month, day, hour, minute, second = (int(timestamp[i : i + 2]) for i in range(0, 10, 2))
+    best: datetime | None = None
+    for year in (now.year - 1, now.year, now.year + 1):
+        try:
+            candidate = datetime(year, month, day, hour, minute, second, tzinfo=now.tzinfo)
+        except ValueError:
+            continue
+        if best is None or abs(candidate - now) < abs(best - now):
+            best = candidate
+    return best
+
+
+@dataclass(frozen=True)
+class Credentials:
+    userid: str
+    pwd: str
+    timestamp: str | None
+
+
+def verify(
+    creds: Credentials,
+    password: str,
+    *,
+    plaintext_allowed: bool,
+    now: datetime,
+    window: float | None,
+) -> None:
+    """Check ``creds`` against ``password``, raising :class:`GatewayError` on failure.
+
+    ``now`` is wall time in the gateway's zone (clients compute timestamps from their clocks,
+    so the virtual clock does not apply). ``window`` None switches the window check off.
+    """
+    if creds.timestamp is None:
+        if not plaintext_allowed:
+            raise GatewayError(
+                Code.AUTH_FAILED,
+                "no timestamp: this account needs pwd as the MD5 hash with a timestamp",
+            )
+        if creds.pwd == password:
+            return
+        if _is_md5_hex(creds.pwd):
+            raise GatewayError(
+                Code.AUTH_FAILED,
+                "pwd looks like an MD5 hash but no timestamp was sent: send the timestamp "
+                "that was hashed",
+            )
+        raise GatewayError(Code.AUTH_FAILED, "plain-text pwd does not match the password")
+    moment = parse_timestamp(creds.timestamp, now)
+    if moment is None:
+        raise GatewayError(
+            Code.AUTH_FAILED,
+            f"timestamp {creds.timestamp!r} is not MMDDHHMMSS (10 digits, a real date and time)",
+        )
+    expected = md5_pwd(creds.userid, password, creds.timestamp)
+    if creds.pwd != expected:
+        raise GatewayError(Code.AUTH_FAILED, diagnose_pwd(creds, password, moment, now))
+    if window is not None:
+        offset = (moment - now).total_seconds()
+        if abs(offset) > window:
+            raise GatewayError(Code.TIMESTAMP_EXPIRED, diagnose_offset(offset, window, now))
+
+
+def _is_md5_hex(value: str) -> bool:
+    return len(value) == 32 and all(c in "0123456789abcdefABCDEF" for c in value)
+
+
+def diagnose_pwd(creds: Credentials, password: str, moment: datetime, now: datetime) -> str:
+    """Name the likely mistake behind a pwd that does not verify. Only runs on failures."""
+    pwd, ts, userid = creds.pwd, creds.timestamp or "", creds.userid
+    upper = userid.upper()
+    fixed = FIXED_STRING
+    if pwd.lower() == md5_pwd(userid, password, ts):
+        return "pwd in uppercase hex: the manual wants 32 lowercase hex characters"
+    if pwd == password:
+        return (
+            "pwd is the plain-text password, but a timestamp was sent: with a timestamp, pwd "
+            "must be the MD5 hash"
+        )
+    guesses = {
+        _md5(upper + fixed + password): "pwd is md5 of the password without the timestamp",
+        _md5(upper + password + ts): "pwd was hashed without the fixed string 00000000",
+        _md5(upper.lower() + fixed + password + ts): "userid lowercased in the hash",
+        _md5(userid + fixed + password + ts): "userid hashed as sent; the rule hashes it uppercased",
+        _md5(password): "pwd is md5 of the bare password",
+        _md5(password + ts): "pwd is md5 of password + timestamp, without userid and fixed string",
+        _md5(fixed + password + ts): "pwd was hashed without the userid",
+    }
+    if pwd in guesses:
+        return guesses[pwd]
+    for centre in (moment, now):
+        for delta in range(-300, 301):
+            other = format_timestamp(centre + timedelta(seconds=delta))
+            if other != ts and pwd == md5_pwd(userid, password, other):
+                return (
+                    f"pwd was hashed with a different timestamp ({other}) than the one sent "
+                    f"({ts})"
+                )
+    if not _is_md5_hex(pwd):
+        return f"pwd is not 32 hex characters (got {len(pwd)}): is it the MD5 hash?"
+    return "pwd does not match: wrong password, or a different hashing rule"
+
+
+def _md5(raw: str) -> str:
+    return hashlib.md5(raw.encode("utf-8")).hexdigest()
+
+
+def diagnose_offset(offset: float, window: float, now: datetime) -> str:
+    direction = "ahead of" if offset > 0 else "behind"
+    hours = round(offset / 3600)
+    if hours and abs(offset - hours * 3600) <= max(window, 60):
+        return (
+            f"timestamp is {abs(hours)} hours {direction} the gateway clock: a time zone "
+            f"mix-up? The gateway reads timestamps as local time in {_zone_name(now)}"
+        )
+    return (
+        f"timestamp is {abs(offset):.0f} s {direction} the gateway clock; the window is "
+        f"±{window:.0f} s"
+    )
+
+
+def _zone_name(now: datetime) -> str:
+    offset = now.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"

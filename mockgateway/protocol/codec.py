@@ -1,0 +1,203 @@
+"""Request bodies in, answers out: JSON, XML, form and query string. Stateless.
+
+Form and query values are percent-decoded here to text when they are UTF-8 and left as ``bytes``
+when they are not, so that the content rules (not the codec) decide whether GBK is acceptable.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+from urllib.parse import unquote_to_bytes
+from xml.parsers.expat import ExpatError
+from xml.sax.saxutils import escape
+
+import xmltodict
+
+from mockgateway.protocol.errors import Code, GatewayError
+
+FieldValue = str | bytes | int | float | bool | None | dict[str, Any] | list[Any]
+Fields = dict[str, FieldValue]
+
+
+class Format(StrEnum):
+    JSON = "json"
+    XML = "xml"
+    FORM = "form"
+    QUERY = "query"
+
+
+_DECLARED: dict[str, Format] = {
+    "application/json": Format.JSON,
+    "text/json": Format.JSON,
+    "application/xml": Format.XML,
+    "text/xml": Format.XML,
+    "application/x-www-form-urlencoded": Format.FORM,
+}
+
+
+def detect_format(
+    method: str, content_type: str, body: bytes, query: bytes
+) -> tuple[Format, list[str]]:
+    """Pick the parser from Content-Type, sniffing the body when the type says nothing useful.
+
+    Raises :class:`GatewayError` (-100100) for a body that is none of the three formats.
+    """
+    if method == "GET":
+        return Format.QUERY, []
+    if not body.strip():
+        if query:
+            return Format.QUERY, ["POST with an empty body: the fields were read from the URL"]
+        declared = _DECLARED.get(content_type.lower())
+        return declared or Format.FORM, []
+    declared = _DECLARED.get(content_type.lower())
+    if declared is not None:
+        return declared, []
+    sniffed = sniff(body)
+    if sniffed is None:
+        shown = content_type or "no Content-Type"
+        raise GatewayError(
+            Code.BODY_UNSUPPORTED,
+            f"{shown}, and the body is neither JSON, XML nor form data",
+        )
+    said = f"Content-Type {content_type}" if content_type else "no Content-Type"
+    return sniffed, [f"{said}: the manual lists JSON, XML and form; body read as {sniffed}"]
+
+
+def sniff(body: bytes) -> Format | None:
+    head = body.lstrip()[:1]
+    if head == b"{":
+        return Format.JSON
+    if head == b"<":
+        return Format.XML
+    if b"=" in body and b"\n" not in body.strip():
+        return Format.FORM
+    return None
+
+
+def parse(fmt: Format, body: bytes, query: bytes) -> tuple[Fields, list[str]]:
+    """Turn a body into a flat field mapping, or raise a body-format :class:`GatewayError`."""
+    if fmt is Format.JSON:
+        return _parse_json(body)
+    if fmt is Format.XML:
+        return _parse_xml(body)
+    return _parse_pairs(query if fmt is Format.QUERY or not body.strip() else body)
+
+
+def _parse_json(body: bytes) -> tuple[Fields, list[str]]:
+    warnings: list[str] = []
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = body.decode("gbk")
+        except UnicodeDecodeError:
+            raise GatewayError(
+                Code.BODY_JSON_MALFORMED, "JSON body is neither UTF-8 nor GBK"
+            ) from None
+        warnings.append("JSON body is GBK, not UTF-8")
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        hint = ""
+        if sniff(body) is Format.FORM:
+            hint = " (it looks like form data: is the Content-Type right?)"
+        elif sniff(body) is Format.XML:
+            hint = " (it looks like XML: is the Content-Type right?)"
+        raise GatewayError(
+            Code.BODY_JSON_MALFORMED, f"body is not valid JSON: {exc}{hint}"
+        ) from None
+    if not isinstance(value, dict):
+        raise GatewayError(
+            Code.BODY_NOT_A_RECORD,
+            f"JSON body must be an object of fields, got {type(value).__name__}",
+        )
+    return value, warnings
+
+
+def _parse_xml(body: bytes) -> tuple[Fields, list[str]]:
+    try:
+        doc = xmltodict.parse(body, disable_entities=True)
+    except (ExpatError, ValueError, RecursionError) as exc:
+        hint = " (it looks like JSON: is the Content-Type right?)" if sniff(body) is Format.JSON else ""
+        raise GatewayError(Code.BODY_XML_MALFORMED, f"body is not valid XML: {exc}{hint}") from None
+    if not isinstance(doc, dict) or len(doc) != 1:
+        raise GatewayError(Code.BODY_NOT_A_RECORD, "XML body must have one root element")
+    ((root, inner),) = doc.items()
+    if inner is None:
+        return {"@root": root}, []
+    if not isinstance(inner, dict):
+        raise GatewayError(
+            Code.BODY_NOT_A_RECORD, f"XML root <{root}> must hold one element per field"
+        )
+    fields: Fields = {k: v for k, v in inner.items() if not k.startswith(("@", "#"))}
+    fields["@root"] = root
+    return fields, []
+
+
+def _parse_pairs(data: bytes) -> tuple[Fields, list[str]]:
+    fields: Fields = {}
+    warnings: list[str] = []
+    for pair in data.split(b"&"):
+        if not pair:
+            continue
+        name_raw, _, value_raw = pair.partition(b"=")
+        name = _text_or_bytes(unquote_to_bytes(name_raw.replace(b"+", b" ")))
+        if not isinstance(name, str):
+            raise GatewayError(Code.BODY_NOT_A_RECORD, "a form field name is not UTF-8")
+        value = _text_or_bytes(unquote_to_bytes(value_raw.replace(b"+", b" ")))
+        if name in fields:
+            warnings.append(f"field {name} given more than once: the first is used")
+            continue
+        fields[name] = value
+    return fields, warnings
+
+
+def _text_or_bytes(raw: bytes) -> str | bytes:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
+
+
+# --- answers -------------------------------------------------------------------------------
+
+_XML_ITEM = {"messages": "message", "rpts": "rpt"}
+JSON_TYPE = "application/json; charset=utf-8"
+XML_TYPE = "application/xml; charset=utf-8"
+
+
+def render(fmt: Format, root: str, answer: Mapping[str, Any]) -> tuple[bytes, str]:
+    """Serialise an answer: XML requests get XML (under ``root``), all others compact JSON.
+
+    ``answer`` must already be in the manual's key order; JSON keeps it as given.
+    """
+    if fmt is Format.XML:
+        return render_xml(root, answer).encode("utf-8"), XML_TYPE
+    return render_json(answer).encode("utf-8"), JSON_TYPE
+
+
+def render_json(answer: Mapping[str, Any]) -> str:
+    return json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
+
+
+def render_xml(root: str, answer: Mapping[str, Any]) -> str:
+    parts = ['<?xml version="1.0" encoding="utf-8"?>']
+    _xml_element(parts, root, answer)
+    return "".join(parts)
+
+
+def _xml_element(parts: list[str], name: str, value: Any) -> None:
+    parts.append(f"<{name}>")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _xml_element(parts, key, item)
+    elif isinstance(value, list):
+        item_name = _XML_ITEM.get(name, "item")
+        for item in value:
+            _xml_element(parts, item_name, item)
+    elif value is not None:
+        parts.append(escape(str(value)))
+    parts.append(f"</{name}>")

@@ -1,0 +1,84 @@
+"""Mobile number rules (manual 3.2): three written forms, then real validity per country.
+
+A number that breaks the written forms is -100274; one that is well formed but not a real number
+for its country (per the pinned ``phonenumbers`` release) is -100012.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+
+from mockgateway.protocol.errors import Code, GatewayError
+
+_FORMS = re.compile(r"(?:\+|00)?([1-9][0-9]{6,14})")
+
+
+@dataclass(frozen=True, slots=True)
+class Mobile:
+    sent: str
+    """The number as the client wrote it (echoed in answers and reports)."""
+    digits: str
+    """Country code and number, digits only: the form rules match on."""
+    countrycode: int
+    """-1 when unknown (relaxed numbers only)."""
+
+
+def split(raw: str) -> list[str]:
+    """Split a comma list, ignoring spaces around the commas."""
+    return [part.strip() for part in raw.split(",")]
+
+
+def normalise(sent: str) -> str | None:
+    """Digits with the country code, or None when ``sent`` is in none of the three forms."""
+    match = _FORMS.fullmatch(sent)
+    return match.group(1) if match else None
+
+
+def parse(sent: str, *, relaxed: bool = False) -> Mobile:
+    digits = normalise(sent)
+    if digits is None:
+        raise GatewayError(Code.MOBILE_BREAKS_RULES, _form_diagnosis(sent))
+    try:
+        number = phonenumbers.parse("+" + digits)
+    except phonenumbers.NumberParseException:
+        number = None
+    if relaxed:
+        code = number.country_code if number is not None else -1
+        if number is not None and phonenumbers.region_code_for_country_code(code) == "ZZ":
+            code = -1
+        return Mobile(sent, digits, code)
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise GatewayError(Code.INVALID_MOBILE, _validity_diagnosis(sent, digits, number))
+    return Mobile(sent, digits, number.country_code)
+
+
+def _form_diagnosis(sent: str) -> str:
+    if sent == "":
+        return "mobile is empty (a stray comma?)"
+    body = sent.removeprefix("+").removeprefix("00")
+    if not body.isdigit():
+        return f"mobile {sent!r} holds characters other than digits after the prefix"
+    if sent.startswith("0") and not sent.startswith("00"):
+        return (
+            f"mobile {sent!r} starts with a single 0 (a national trunk prefix?): the manual "
+            "wants the country code, as 85292041234, 0085292041234 or +85292041234"
+        )
+    return f"mobile {sent!r} has {len(body)} digits: a number with its country code has 7 to 15"
+
+
+def _validity_diagnosis(sent: str, digits: str, number: phonenumbers.PhoneNumber | None) -> str:
+    if number is None:
+        return f"mobile {sent!r}: no country has the code it starts with"
+    region = phonenumbers.region_code_for_number(number) or "ZZ"
+    if len(digits) == 11 and digits.startswith("1"):
+        mainland = phonenumbers.parse("+86" + digits)
+        if phonenumbers.is_valid_number(mainland):
+            return (
+                f"mobile {sent!r} is a mainland China number without its country code: "
+                f"send 86{digits}"
+            )
+    where = f"+{number.country_code}" + ("" if region == "ZZ" else f", {region}")
+    return f"mobile {sent!r} is not a valid number for its country ({where})"
