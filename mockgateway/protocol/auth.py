@@ -111,7 +111,9 @@ def diagnose_pwd(creds: Credentials, password: str, moment: datetime, now: datet
         _md5(upper + fixed + password): "pwd is md5 of the password without the timestamp",
         _md5(upper + password + ts): "pwd was hashed without the fixed string 00000000",
         _md5(upper.lower() + fixed + password + ts): "userid lowercased in the hash",
-        _md5(userid + fixed + password + ts): "userid hashed as sent; the rule hashes it uppercased",
+        _md5(
+            userid + fixed + password + ts
+        ): "userid hashed as sent; the rule hashes it uppercased",
         _md5(password): "pwd is md5 of the bare password",
         _md5(password + ts): "pwd is md5 of password + timestamp, without userid and fixed string",
         _md5(fixed + password + ts): "pwd was hashed without the userid",
@@ -123,8 +125,7 @@ def diagnose_pwd(creds: Credentials, password: str, moment: datetime, now: datet
             other = format_timestamp(centre + timedelta(seconds=delta))
             if other != ts and pwd == md5_pwd(userid, password, other):
                 return (
-                    f"pwd was hashed with a different timestamp ({other}) than the one sent "
-                    f"({ts})"
+                    f"pwd was hashed with a different timestamp ({other}) than the one sent ({ts})"
                 )
     if not _is_md5_hex(pwd):
         return f"pwd is not 32 hex characters (got {len(pwd)}): is it the MD5 hash?"

@@ -121,7 +121,11 @@ def _parse_xml(body: bytes) -> tuple[Fields, list[str]]:
     try:
         doc = xmltodict.parse(body, disable_entities=True)
     except (ExpatError, ValueError, RecursionError) as exc:
-        hint = " (it looks like JSON: is the Content-Type right?)" if sniff(body) is Format.JSON else ""
+        hint = (
+            " (it looks like JSON: is the Content-Type right?)"
+            if sniff(body) is Format.JSON
+            else ""
+        )
         raise GatewayError(Code.BODY_XML_MALFORMED, f"body is not valid XML: {exc}{hint}") from None
     if not isinstance(doc, dict) or len(doc) != 1:
         raise GatewayError(Code.BODY_NOT_A_RECORD, "XML body must have one root element")

@@ -33,20 +33,22 @@ def text(fields: Fields, name: str) -> str | None:
     )
 
 
-def integer(fields: Fields, name: str) -> tuple[int | None, list[str]]:
-    """An int field. Form, query and XML can only carry text, so digits in a string are fine;
-    in JSON a quoted number is accepted with a warning."""
+def integer(fields: Fields, name: str) -> int | None:
+    """An int field, or None when absent or empty.
+
+    Form, query and XML carry only text, so digits in a string are an integer in any format.
+    """
     value = fields.get(name)
     if value is None:
-        return None, []
+        return None
     if isinstance(value, int) and not isinstance(value, bool):
-        return value, []
+        return value
     if isinstance(value, str):
         stripped = value.strip()
         if stripped.lstrip("+-").isdigit() and stripped.isascii():
-            return int(stripped), []
+            return int(stripped)
         if stripped == "":
-            return None, []
+            return None
     raise GatewayError(
         Code.BODY_FIELD_WRONG_TYPE, f"{name} must be an integer, got {kind_of(value)!s}"
     )

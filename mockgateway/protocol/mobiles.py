@@ -45,14 +45,14 @@ def parse(sent: str, *, relaxed: bool = False) -> Mobile:
         number = phonenumbers.parse("+" + digits)
     except phonenumbers.NumberParseException:
         number = None
+    code = (number.country_code or -1) if number is not None else -1
     if relaxed:
-        code = number.country_code if number is not None else -1
-        if number is not None and phonenumbers.region_code_for_country_code(code) == "ZZ":
+        if phonenumbers.region_code_for_country_code(code) == "ZZ":
             code = -1
         return Mobile(sent, digits, code)
     if number is None or not phonenumbers.is_valid_number(number):
         raise GatewayError(Code.INVALID_MOBILE, _validity_diagnosis(sent, digits, number))
-    return Mobile(sent, digits, number.country_code)
+    return Mobile(sent, digits, code)
 
 
 def _form_diagnosis(sent: str) -> str:

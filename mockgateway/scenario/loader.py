@@ -55,7 +55,9 @@ def load_file(path: str | Path) -> Scenario:
 
 def builtin_names() -> list[str]:
     folder = resources.files("mockgateway") / "scenarios"
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
 
 
 def load_named(name: str) -> Scenario:
@@ -125,9 +127,7 @@ class _Check:
                 self.fail((*path, key), f"unknown key {key!r}{hint}; known keys: {allowed}")
         return value
 
-    def number(
-        self, path: Path_, value: Any, default: float, *, minimum: float = 0.0
-    ) -> float:
+    def number(self, path: Path_, value: Any, default: float, *, minimum: float = 0.0) -> float:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -190,8 +190,19 @@ def _kind(value: Any) -> str:
 
 
 _TOP = frozenset(
-    {"name", "seed", "clock", "edition", "auth", "msgids", "numbers", "gbk", "accounts",
-     "reports", "journal"}
+    {
+        "name",
+        "seed",
+        "clock",
+        "edition",
+        "auth",
+        "msgids",
+        "numbers",
+        "gbk",
+        "accounts",
+        "reports",
+        "journal",
+    }
 )
 _ACCOUNT = frozenset({"userid", "password", "auth", "msgids", "numbers", "gbk"})
 _AUTH = frozenset({"timestamp_window", "lockout_after", "lockout_seconds", "plaintext", "timezone"})
@@ -210,7 +221,9 @@ def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
     accounts_raw = top.get("accounts")
     accounts: list[AccountSettings] = []
     if accounts_raw is None:
-        accounts.append(AccountSettings(**{**base.__dict__, "userid": "J10003", "password": "111111"}))
+        accounts.append(
+            AccountSettings(**{**base.__dict__, "userid": "J10003", "password": "111111"})
+        )
     elif not isinstance(accounts_raw, list) or not accounts_raw:
         c.fail(("accounts",), "must be a non-empty list of accounts")
     else:
@@ -242,7 +255,10 @@ def _account(c: _Check, path: Path_, raw: Any, base: AccountSettings) -> Account
     if not userid:
         c.fail(path, "an account needs a userid")
     elif len(userid) > 6 or userid != userid.upper():
-        c.fail((*path, "userid"), f"{userid!r}: the manual's userids are at most 6 uppercase characters")
+        c.fail(
+            (*path, "userid"),
+            f"{userid!r}: the manual's userids are at most 6 uppercase characters",
+        )
     password = c.string((*path, "password"), fields.get("password"), "")
     if not password:
         c.fail(path, "an account needs a password")
@@ -260,10 +276,15 @@ def _account_fields(
         password=base.password,
         auth=_auth(c, (*path, "auth"), fields.get("auth", {}), base.auth),
         numbers=cast(
-            Any, c.choice((*path, "numbers"), fields.get("numbers"), base.numbers, ("strict", "relaxed"))
+            Any,
+            c.choice(
+                (*path, "numbers"), fields.get("numbers"), base.numbers, ("strict", "relaxed")
+            ),
         ),
         gbk=c.boolean((*path, "gbk"), fields.get("gbk"), base.gbk),
-        msgids=cast(Any, c.choice((*path, "msgids", "range"), msgids.get("range"), base.msgids, _RANGES)),
+        msgids=cast(
+            Any, c.choice((*path, "msgids", "range"), msgids.get("range"), base.msgids, _RANGES)
+        ),
     )
 
 
@@ -283,8 +304,12 @@ def _auth(c: _Check, path: Path_, raw: Any, base: AuthSettings) -> AuthSettings:
         timezone = base.timezone
     return AuthSettings(
         timestamp_window=window,
-        lockout_after=c.integer((*path, "lockout_after"), fields.get("lockout_after"), base.lockout_after, minimum=1),
-        lockout_seconds=c.number((*path, "lockout_seconds"), fields.get("lockout_seconds"), base.lockout_seconds),
+        lockout_after=c.integer(
+            (*path, "lockout_after"), fields.get("lockout_after"), base.lockout_after, minimum=1
+        ),
+        lockout_seconds=c.number(
+            (*path, "lockout_seconds"), fields.get("lockout_seconds"), base.lockout_seconds
+        ),
         plaintext=c.boolean((*path, "plaintext"), fields.get("plaintext"), base.plaintext),
         timezone=timezone,
     )

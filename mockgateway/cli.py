@@ -1,0 +1,129 @@
+"""``mockgateway serve`` and ``mockgateway check``.
+
+Start-up time matters (CI starts the mock often), so each command imports only what it needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mockgateway.scenario import Scenario
+
+DEFAULT_PORT = 7891
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="mockgateway", description="A local, strict mock of the Montnets SMS gateway."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="start the gateway")
+    serve.add_argument("--host", default=os.environ.get("MOCKGATEWAY_HOST", "127.0.0.1"))
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("MOCKGATEWAY_PORT", DEFAULT_PORT)),
+        help="0 picks a free port (default %(default)s)",
+    )
+    serve.add_argument(
+        "--scenario",
+        default=os.environ.get("MOCKGATEWAY_SCENARIO"),
+        help="a scenario file, or the name of a built-in one (default: default)",
+    )
+    serve.add_argument("--seed", type=int, default=None, help="overrides the scenario's seed")
+    check = commands.add_parser("check", help="validate scenario files")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        return _check(args.files)
+    return _serve(args.host, args.port, args.scenario, args.seed)
+
+
+def _check(files: list[str]) -> int:
+    from mockgateway.scenario import ScenarioError, load_file
+
+    failed = False
+    for name in files:
+        try:
+            load_file(name)
+        except ScenarioError as error:
+            failed = True
+            for problem in error.problems:
+                print(problem, file=sys.stderr)
+        else:
+            print(f"{name}: ok")
+    return 1 if failed else 0
+
+
+def resolve_scenario(name_or_path: str | None) -> Scenario:
+    """A file when one exists at that path, else a built-in scenario of that name."""
+    from mockgateway.scenario import load_file, load_named
+
+    if name_or_path is None:
+        return load_named("default")
+    if Path(name_or_path).is_file():
+        return load_file(name_or_path)
+    return load_named(name_or_path)
+
+
+def _serve(host: str, port: int, scenario_name: str | None, seed: int | None) -> int:
+    from mockgateway.scenario import ScenarioError
+
+    try:
+        scenario = resolve_scenario(scenario_name)
+    except ScenarioError as error:
+        print(f"mockgateway: cannot use scenario {scenario_name}:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    if seed is not None:
+        scenario = replace(scenario, seed=seed)
+    try:
+        asyncio.run(_run(host, port, scenario))
+    except OSError as error:
+        print(f"mockgateway: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr)
+        return 2
+    return 0
+
+
+async def _run(host: str, port: int, scenario: Scenario) -> None:
+    from aiohttp import web
+
+    from mockgateway.domain.gateway import Gateway
+    from mockgateway.http.app import create_app
+
+    gateway = Gateway(scenario)
+    runner = web.AppRunner(create_app(gateway), handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except OSError:
+        await runner.cleanup()
+        raise
+    bound = runner.addresses[0][1]
+    shown = f"[{host}]" if ":" in host else host
+    print(
+        f"mockgateway listening on http://{shown}:{bound} (scenario {scenario.name}, "
+        f"seed {gateway.seed})",
+        flush=True,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+    print(
+        f"mockgateway stopped: {gateway.requests.total} requests, {gateway.messages.total} "
+        f"messages, {gateway.pending_reports()} reports not yet collected",
+        flush=True,
+    )

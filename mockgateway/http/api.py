@@ -1,0 +1,80 @@
+"""The Montnets endpoints under /sms/v2/std/: read the request, ask the gateway, render.
+
+Nothing a client sends can make these handlers answer with a stack trace or an HTTP 500: parse
+errors become body-format codes, and a bug in the mock itself becomes -100999 with the exception
+in the journal.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from mockgateway.domain.gateway import ApiRequest
+from mockgateway.http.keys import GATEWAY
+from mockgateway.protocol import answers
+from mockgateway.protocol.codec import Fields, Format, detect_format, parse, render
+from mockgateway.protocol.errors import Code, GatewayError
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 4 * 1024 * 1024
+
+
+async def montnets(request: web.Request) -> web.Response:
+    name = request.match_info["endpoint"]
+    route = answers.ROUTES.get(name)
+    if route is None:
+        return web.json_response(
+            {
+                "error": f"unknown endpoint {name!r}",
+                "endpoints": [f"/sms/v2/std/{known}" for known in answers.ROUTES],
+            },
+            status=404,
+        )
+    gateway = request.app[GATEWAY]
+    fmt, fields, warnings, rejected = await _read(request)
+    api_request = ApiRequest(
+        path=name,
+        endpoint=route.endpoint,
+        method=request.method,
+        format=fmt,
+        fields=fields,
+        remote=request.remote or "",
+        warnings=tuple(warnings),
+    )
+    try:
+        answer = gateway.handle(api_request, rejected)
+    except Exception as exc:  # a bug in the mock must still get a protocol answer
+        log.exception("internal error on %s", name)
+        diagnosis = f"internal error in mockgateway ({exc!r}); please report it"
+        answer = gateway.handle(api_request, GatewayError(Code.INTERNAL_ERROR, diagnosis))
+    payload = answers.build(
+        route.shape,
+        answer.code,
+        sent=[(m.msgid, m.mobile) for m in answer.messages],
+        custid=answer.custid,
+        rpts=answer.rpts,
+    )
+    body, content_type = render(fmt, route.xml_root, payload)
+    return web.Response(body=body, headers={"Content-Type": content_type})
+
+
+async def _read(
+    request: web.Request,
+) -> tuple[Format, Fields, list[str], GatewayError | None]:
+    query = request.rel_url.raw_query_string.encode("latin-1", "replace")
+    content_type = request.headers.get("Content-Type", "").split(";")[0].strip()
+    fmt = Format.XML if content_type.lower() in ("application/xml", "text/xml") else Format.JSON
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        error = GatewayError(Code.BODY_NOT_A_RECORD, f"body is over the {MAX_BODY} byte limit")
+        return fmt, {}, [], error
+    try:
+        fmt, warnings = detect_format(request.method, content_type, body, query)
+        fields, more = parse(fmt, body, query)
+    except GatewayError as error:
+        return fmt, {}, [], error
+    return fmt, fields, warnings + more, None
