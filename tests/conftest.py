@@ -1,0 +1,89 @@
+"""Shared fixtures: a gateway behind a real socket on 127.0.0.1, port chosen by the OS."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from mockgateway.client import BodyFormat, credentials, encode_body, parse_answer
+from mockgateway.domain.clock import VirtualClock
+from mockgateway.domain.gateway import Gateway
+from mockgateway.domain.records import RequestRecord
+from mockgateway.http.app import create_app
+from mockgateway.scenario import Scenario, load_text
+
+# The manual's example content: "验证码：6666，打死都不要告诉别人哦！", URL-encoded UTF-8.
+MANUAL_CONTENT = (
+    "%e9%aa%8c%e8%af%81%e7%a0%81%ef%bc%9a6666%ef%bc%8c%e6%89%93%e6%ad%bb%e9%83%bd%e4%b8%8d"
+    "%e8%a6%81%e5%91%8a%e8%af%89%e5%88%ab%e4%ba%ba%e5%93%a6%ef%bc%81"
+)
+MANUAL_TEXT = "验证码：6666，打死都不要告诉别人哦！"
+
+
+@dataclass
+class Harness:
+    gateway: Gateway
+    client: TestClient[Any, Any]
+
+    @property
+    def base_url(self) -> str:
+        return str(self.client.make_url("")).rstrip("/")
+
+    @property
+    def clock(self) -> VirtualClock:
+        assert isinstance(self.gateway.clock, VirtualClock)
+        return self.gateway.clock
+
+    async def raw(
+        self, endpoint: str, body: bytes | str, content_type: str | None
+    ) -> tuple[int, dict[str, Any], str]:
+        """POST a body as is; return HTTP status, parsed answer and Content-Type."""
+        headers = {} if content_type is None else {"Content-Type": content_type}
+        data = body.encode() if isinstance(body, str) else body
+        response = await self.client.post(f"/sms/v2/std/{endpoint}", data=data, headers=headers)
+        raw = await response.read()
+        return response.status, parse_answer(raw), response.headers.get("Content-Type", "")
+
+    async def call(
+        self, endpoint: str, fmt: BodyFormat = "json", *, sign: bool = True, **fields: Any
+    ) -> dict[str, Any]:
+        """Send ``fields`` (signed with J10003/111111 unless ``sign`` is False)."""
+        signed = {**credentials("J10003", "111111"), **fields} if sign else fields
+        if fmt == "get":
+            params = {k: str(v) for k, v in signed.items()}
+            response = await self.client.get(f"/sms/v2/std/{endpoint}", params=params)
+            assert response.status == 200
+            return parse_answer(await response.read())
+        root = "rptreq" if endpoint == "get_rpt" else "mtreq"
+        body, content_type = encode_body(fmt, signed, root=root)
+        status, answer, _ = await self.raw(endpoint, body, content_type)
+        assert status == 200
+        return answer
+
+    def last(self) -> RequestRecord:
+        return list(self.gateway.requests)[-1]
+
+
+Start = Callable[..., Awaitable[Harness]]
+
+
+@pytest.fixture
+def start(aiohttp_client: Any) -> Start:
+    """Start a gateway on a scenario (YAML text; default: the built-in one, virtual clock)."""
+
+    async def start(scenario: str | None = None, **gateway_options: Any) -> Harness:
+        chosen = load_text(scenario) if scenario else Scenario(clock="virtual", seed=7)
+        gateway = Gateway(chosen, **gateway_options)
+        client = await aiohttp_client(create_app(gateway))
+        return Harness(gateway, client)
+
+    return start
+
+
+@pytest.fixture
+async def gw(start: Start) -> Harness:
+    return await start()
