@@ -44,7 +44,12 @@ class Harness:
         """POST a body as is; return HTTP status, parsed answer and Content-Type."""
         headers = {} if content_type is None else {"Content-Type": content_type}
         data = body.encode() if isinstance(body, str) else body
-        response = await self.client.post(f"/sms/v2/std/{endpoint}", data=data, headers=headers)
+        response = await self.client.post(
+            f"/sms/v2/std/{endpoint}",
+            data=data,
+            headers=headers,
+            skip_auto_headers=["Content-Type"] if content_type is None else [],
+        )
         raw = await response.read()
         return response.status, parse_answer(raw), response.headers.get("Content-Type", "")
 
