@@ -109,17 +109,14 @@ async def _run(host: str, port: int, scenario: Scenario) -> None:
     except OSError:
         await runner.cleanup()
         raise
-    bound = runner.addresses[0][1]
-    shown = f"[{host}]" if ":" in host else host
-    print(
-        f"mockgateway listening on http://{shown}:{bound} (scenario {scenario.name}, "
-        f"seed {gateway.seed})",
-        flush=True,
-    )
+    # Handlers before the ready line: a signal sent the moment it appears must stop cleanly.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    bound = runner.addresses[0][1]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"mockgateway listening on http://{shown}:{bound} (scenario {scenario.name})", flush=True)
     await stop.wait()
     await runner.cleanup()
     print(

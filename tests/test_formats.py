@@ -83,7 +83,8 @@ async def test_bodies_that_cannot_be_read(
 async def test_a_list_field_in_xml_is_a_wrong_type(gw: Harness) -> None:
     c = credentials("J10003", "111111")
     body = "".join(f"<{k}>{v}</{k}>" for k, v in c.items())
-    xml = f"<mtreq>{body}<mobile>85292041234</mobile><mobile>85292041235</mobile><content>hi</content></mtreq>"
+    numbers = "<mobile>85292041234</mobile><mobile>85292041235</mobile>"
+    xml = f"<mtreq>{body}{numbers}<content>hi</content></mtreq>"
     _, answer, _ = await gw.raw("send_single", xml, "application/xml")
     assert answer["result"] == -100096
     assert "given twice" in (gw.last().diagnosis or "")

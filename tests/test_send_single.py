@@ -28,9 +28,9 @@ def manual_fields() -> dict[str, str]:
 async def test_manual_json_example_is_accepted(gw: Harness) -> None:
     fields = manual_fields()
     body = (
-        '{"userid":"J10003","pwd":"%s","mobile":"85292041234","content":"%s",'
-        '"timestamp":"%s","svrtype":"1","exno":"0006","custid":"b3d0a2783d31b21b8573",'
-        '"exdata":"exdata000002"}' % (fields["pwd"], MANUAL_CONTENT, fields["timestamp"])
+        f'{{"userid":"J10003","pwd":"{fields["pwd"]}","mobile":"85292041234",'
+        f'"content":"{MANUAL_CONTENT}","timestamp":"{fields["timestamp"]}","svrtype":"1",'
+        '"exno":"0006","custid":"b3d0a2783d31b21b8573","exdata":"exdata000002"}'
     )
     status, answer, content_type = await gw.raw("send_single", body, "application/json")
     assert status == 200

@@ -94,7 +94,9 @@ def _matches_mobile(wanted: str | None, digits: str | list[str]) -> bool:
 @routes.get("/_mock/health")
 async def health(request: web.Request) -> web.Response:
     gateway = request.app[GATEWAY]
-    return web.json_response({"status": "ok", "scenario": gateway.scenario.name})
+    return web.json_response(
+        {"status": "ok", "scenario": gateway.scenario.name, "seed": gateway.seed}
+    )
 
 
 @routes.get("/_mock/messages")

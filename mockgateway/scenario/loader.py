@@ -86,7 +86,7 @@ def load_text(text: str, *, source: str = "<scenario>", default_name: str = "sce
     check = _Check(source, lines)
     scenario = _scenario(check, {} if data is None else data, default_name)
     if check.problems:
-        raise ScenarioError(check.problems)
+        raise ScenarioError(sorted(check.problems, key=lambda p: p.line))
     return scenario
 
 

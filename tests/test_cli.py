@@ -1,0 +1,148 @@
+"""The command line, run as a user runs it: a real process, a real port, real signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from mockgateway.client import credentials
+
+READY_TIMEOUT = 20
+
+
+@contextmanager
+def serve(
+    *args: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """Start ``mockgateway serve`` and yield it with its base URL, read from the ready line."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockgateway", "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # the server prints exactly one line when ready
+        assert re.fullmatch(
+            r"mockgateway listening on http://127\.0\.0\.1:\d+ \(scenario [\w.-]+\)\n", line
+        ), line + process.stderr.read()
+        url = line.split()[3]
+        yield process, url
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=READY_TIMEOUT)
+
+
+def post_json(url: str, body: dict[str, str]) -> dict[str, object]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=READY_TIMEOUT) as response:
+        answer: dict[str, object] = json.load(response)
+        return answer
+
+
+def test_serve_on_port_zero_answers_and_stops_cleanly_on_sigterm() -> None:
+    with serve("--port", "0") as (process, url):
+        host_port = url.removeprefix("http://")
+        assert host_port.startswith("127.0.0.1:") and int(host_port.split(":")[1]) > 0
+        answer = post_json(
+            f"{url}/sms/v2/std/send_single",
+            {**credentials("J10003", "111111"), "mobile": "85292041234", "content": "hi"},
+        )
+        assert answer["result"] == 0
+        with urllib.request.urlopen(f"{url}/_mock/health", timeout=READY_TIMEOUT) as response:
+            assert json.load(response)["status"] == "ok"
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=READY_TIMEOUT)
+        assert process.returncode == 0, err
+        assert "mockgateway stopped: 1 requests, 1 messages, 1 reports not yet collected" in out
+        assert "Traceback" not in err
+
+
+def test_ctrl_c_stops_cleanly() -> None:
+    with serve("--port", "0") as (process, _):
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=READY_TIMEOUT)
+        assert process.returncode == 0
+        assert "Traceback" not in err
+
+
+def test_scenario_from_a_file_and_seed_from_the_command_line(tmp_path: Path) -> None:
+    scenario = tmp_path / "mine.yaml"
+    scenario.write_text("name: mine\nseed: 11\n")
+    with serve("--port", "0", "--scenario", str(scenario)) as (process, url):
+        assert process.stdout is not None
+    with serve("--port", "0", "--scenario", "default", "--seed", "4") as (process, url):
+        with urllib.request.urlopen(f"{url}/_mock/health", timeout=READY_TIMEOUT) as response:
+            assert json.load(response) == {"status": "ok", "scenario": "default", "seed": 4}
+
+
+def test_environment_variables_set_the_options(tmp_path: Path) -> None:
+    scenario = tmp_path / "envy.yaml"
+    scenario.write_text("name: envy\n")
+    env = {
+        "MOCKGATEWAY_PORT": "0",
+        "MOCKGATEWAY_HOST": "127.0.0.1",
+        "MOCKGATEWAY_SCENARIO": str(scenario),
+    }
+    with serve(env=env) as (_, url):
+        with urllib.request.urlopen(f"{url}/_mock/health", timeout=READY_TIMEOUT) as response:
+            assert json.load(response)["scenario"] == "envy"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mockgateway", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_an_unknown_scenario_name_is_a_clear_error() -> None:
+    result = run_cli("serve", "--port", "0", "--scenario", "no-such-thing")
+    assert result.returncode == 2
+    assert "no file and no built-in scenario of that name (built-in: default" in result.stderr
+
+
+def test_a_port_in_use_is_a_clear_error() -> None:
+    with serve("--port", "0") as (_, url):
+        port = url.rsplit(":", 1)[1]
+        result = run_cli("serve", "--port", port)
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_check_accepts_good_files_and_lists_every_problem_of_bad_ones(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("name: good\nseed: 1\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nclock: maybe\nreports:\n  delay: {min: 5, max: 1}\nsede: 3\n")
+    ok = run_cli("check", str(good))
+    assert ok.returncode == 0 and f"{good}: ok" in ok.stdout
+    result = run_cli("check", str(good), str(bad))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert f"{bad}:2: clock: must be one of real, virtual; got 'maybe'" in lines
+    assert f"{bad}:4: reports.delay: min (5) is above max (1)" in lines
+    assert any(
+        line.startswith(f"{bad}:5: sede: unknown key 'sede' (did you mean 'seed'?)")
+        for line in lines
+    )
+
+
+@pytest.mark.parametrize("builtin", ["default"])
+def test_builtin_scenarios_check_clean(builtin: str) -> None:
+    path = Path(__file__).parents[1] / "mockgateway" / "scenarios" / f"{builtin}.yaml"
+    assert run_cli("check", str(path)).returncode == 0

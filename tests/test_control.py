@@ -1,0 +1,119 @@
+"""The /_mock/ control API: journal, reset, scenario, clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Harness, Start
+
+
+async def get(gw: Harness, path: str, **params: str) -> dict[str, Any]:
+    response = await gw.client.get(path, params=params)
+    assert response.status == 200
+    body: dict[str, Any] = await response.json()
+    return body
+
+
+async def test_health(gw: Harness) -> None:
+    assert await get(gw, "/_mock/health") == {"status": "ok", "scenario": "default", "seed": 7}
+
+
+async def test_messages_with_filters_and_msgid_strings(gw: Harness) -> None:
+    await gw.call("send_batch", mobile="85292041234,8613800138000", content="hi", custid="a")
+    await gw.call("send_single", mobile="+85292041234", content="%e4%bd%a0%e5%a5%bd", custid="b")
+    all_ = await get(gw, "/_mock/messages")
+    assert all_["count"] == 3 and all_["dropped"] == 0
+    first = all_["items"][0]
+    assert first["msgid_str"] == str(first["msgid"])
+    assert (first["content"], first["segments"], first["reports"]) == ("hi", 1, "pending")
+    by_number = await get(gw, "/_mock/messages", mobile="0085292041234")
+    assert [m["custid"] for m in by_number["items"]] == ["a", "b"]
+    assert by_number["items"][1]["content"] == "你好"
+    by_custid = await get(gw, "/_mock/messages", custid="a")
+    assert by_custid["count"] == 2
+    assert (await get(gw, "/_mock/messages", userid="NOBODY"))["count"] == 0
+
+
+async def test_requests_show_rejections_with_diagnosis(gw: Harness) -> None:
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    await gw.call("send_single", mobile="85292041234", content="hi", pwd="x")
+    everything = await get(gw, "/_mock/requests")
+    assert [r["result"] for r in everything["items"]] == [0, -100001]
+    rejected = await get(gw, "/_mock/requests", accepted="false")
+    (only,) = rejected["items"]
+    assert "not 32 hex characters" in only["diagnosis"]
+    assert only["fields"]["pwd"] == "x"
+    assert (await get(gw, "/_mock/requests", mobile="+85292041234"))["count"] == 1
+
+
+async def test_reports_show_how_each_left(gw: Harness) -> None:
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    assert [r["state"] for r in (await get(gw, "/_mock/reports"))["items"]] == ["pending"]
+    gw.clock.advance(2)
+    await gw.call("get_rpt")
+    (report,) = (await get(gw, "/_mock/reports"))["items"]
+    assert (report["state"], report["errcode"]) == ("fetched", "DELIVRD")
+    messages = await get(gw, "/_mock/messages")
+    assert messages["items"][0]["reports"] == "fetched"
+
+
+async def test_reset_empties_the_journal_and_replays_msgids(start: Start) -> None:
+    gw = await start("seed: 5\nclock: virtual\n")
+    first = await gw.call("send_single", mobile="85292041234", content="hi")
+    response = await gw.client.post("/_mock/reset")
+    assert response.status == 200
+    assert (await get(gw, "/_mock/messages"))["count"] == 0
+    assert (await get(gw, "/_mock/requests"))["count"] == 0
+    again = await gw.call("send_single", mobile="85292041234", content="hi")
+    assert again["msgid"] == first["msgid"]
+    gw.clock.advance(2)
+    assert len((await gw.call("get_rpt"))["rpts"]) == 1, "only the report sent after the reset"
+
+
+async def test_reset_clears_lockouts(start: Start) -> None:
+    gw = await start("auth: {lockout_after: 1}\n")
+    await gw.call("send_single", mobile="85292041234", content="hi", pwd="x")
+    assert (await gw.call("send_single", mobile="85292041234", content="hi"))["result"] == -100002
+    await gw.client.post("/_mock/reset")
+    assert (await gw.call("send_single", mobile="85292041234", content="hi"))["result"] == 0
+
+
+async def test_put_scenario_replaces_it_or_reports_problems(gw: Harness) -> None:
+    bad = await gw.client.put("/_mock/scenario", data="clock: sometimes\nreport: {}\n")
+    assert bad.status == 400
+    problems = (await bad.json())["problems"]
+    assert any("clock: must be one of real, virtual" in p for p in problems)
+    assert any("unknown key 'report'" in p and "did you mean 'reports'" in p for p in problems)
+    assert (await get(gw, "/_mock/health"))["scenario"] == "default"
+    good = await gw.client.put(
+        "/_mock/scenario",
+        data="name: two\naccounts: [{userid: K20001, password: pw}]\n",
+    )
+    assert good.status == 200
+    assert (await get(gw, "/_mock/health"))["scenario"] == "two"
+    assert (await gw.call("send_single", mobile="85292041234", content="hi"))["result"] == -100001
+
+
+async def test_clock_advance(gw: Harness) -> None:
+    before = gw.clock.now()
+    response = await gw.client.post("/_mock/clock/advance", json={"seconds": 30})
+    assert response.status == 200
+    assert (await response.json())["now"] == before + 30
+    bad = await gw.client.post("/_mock/clock/advance", json={"seconds": -1})
+    assert bad.status == 400
+
+
+async def test_clock_advance_refused_on_a_real_clock(start: Start) -> None:
+    gw = await start("clock: real\n")
+    response = await gw.client.post("/_mock/clock/advance", json={"seconds": 1})
+    assert response.status == 409
+    assert "clock: virtual" in (await response.json())["error"]
+
+
+async def test_journal_is_bounded_and_counts_what_it_dropped(start: Start) -> None:
+    gw = await start("journal: {limit: 3}\n")
+    for _ in range(5):
+        await gw.call("send_single", mobile="85292041234", content="hi")
+    body = await get(gw, "/_mock/messages")
+    assert (body["count"], body["dropped"]) == (3, 2)
+    assert (await get(gw, "/_mock/requests"))["dropped"] == 2

@@ -1,0 +1,128 @@
+"""Whatever arrives, under whatever Content-Type, gets a protocol answer: never a 5xx."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mockgateway.client import credentials, parse_answer
+from mockgateway.protocol.codec import Format, parse, render
+from mockgateway.protocol.errors import is_known
+from tests.conftest import Harness
+
+CONTENT_TYPES = st.sampled_from(
+    [
+        None,
+        "application/json",
+        "application/xml",
+        "text/xml",
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "multipart/form-data; boundary=x",
+        "application/json; charset=gbk",
+    ]
+)
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=30)
+)
+JSONISH = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+FIELD_NAMES = st.sampled_from(
+    [
+        "userid",
+        "pwd",
+        "timestamp",
+        "mobile",
+        "content",
+        "custid",
+        "exdata",
+        "svrtype",
+        "exno",
+        "retsize",
+    ]
+)
+BODIES = st.one_of(
+    st.binary(max_size=300),
+    st.text(max_size=300).map(str.encode),
+    st.dictionaries(FIELD_NAMES, JSONISH, max_size=10).map(lambda d: json.dumps(d).encode()),
+    st.dictionaries(FIELD_NAMES, st.text(max_size=20), max_size=10)
+    .map(lambda d: "<mtreq>" + "".join(f"<{k}>{v}</{k}>" for k, v in d.items()) + "</mtreq>")
+    .map(lambda s: s.encode("utf-8", "surrogatepass")),
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    body=BODIES,
+    content_type=CONTENT_TYPES,
+    endpoint=st.sampled_from(["send_single", "send_batch", "batch_send", "get_rpt"]),
+)
+async def test_any_body_gets_a_protocol_answer(
+    gw: Harness, body: bytes, content_type: str | None, endpoint: str
+) -> None:
+    status, answer, _ = await gw.raw(endpoint, body, content_type)
+    assert status == 200
+    assert isinstance(answer["result"], int)
+    assert is_known(answer["result"])
+    assert gw.last().result == answer["result"]
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(fields=st.dictionaries(FIELD_NAMES, JSONISH, max_size=10))
+async def test_signed_requests_with_any_field_values(gw: Harness, fields: dict[str, Any]) -> None:
+    body = json.dumps({**fields, **credentials("J10003", "111111")})
+    status, answer, _ = await gw.raw("send_batch", body, "application/json")
+    assert status == 200
+    assert is_known(answer["result"])
+    assert (answer["result"] == 0) == bool(answer["messages"])
+
+
+ANSWERS = st.fixed_dictionaries(
+    {
+        "result": st.integers(-(2**31), 2**31),
+        "desc": st.from_regex(r"[%0-9A-Za-z._~-]{0,40}", fullmatch=True),
+        "msgid": st.integers(-(2**63), 2**64 - 1),
+        "custid": st.from_regex(r"[A-Za-z0-9_-]{0,64}", fullmatch=True),
+    }
+)
+
+
+@given(ANSWERS)
+def test_answers_round_trip_through_json_and_xml(answer: dict[str, Any]) -> None:
+    for fmt in (Format.JSON, Format.XML):
+        body, _ = render(fmt, "mtrsp", answer)
+        assert parse_answer(body) == answer
+
+
+@given(
+    st.dictionaries(
+        FIELD_NAMES,
+        st.text(
+            alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=20
+        ),
+        max_size=6,
+    )
+)
+def test_request_codecs_round_trip(fields: dict[str, str]) -> None:
+    from mockgateway.client import encode_body
+
+    for fmt, parsed_as in (("json", Format.JSON), ("form", Format.FORM)):
+        body, _ = encode_body(fmt, fields)  # type: ignore[arg-type]
+        assert parse(parsed_as, body, b"")[0] == fields
+    xml_safe = {k: v.strip() for k, v in fields.items() if v.strip()}
+    body, _ = encode_body("xml", xml_safe)
+    parsed = parse(Format.XML, body, b"")[0]
+    parsed.pop("@root")
+    assert parsed == xml_safe
