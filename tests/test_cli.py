@@ -55,6 +55,12 @@ def post_json(url: str, body: dict[str, str]) -> dict[str, object]:
         return answer
 
 
+def health(url: str) -> dict[str, object]:
+    with urllib.request.urlopen(f"{url}/_mock/health", timeout=READY_TIMEOUT) as response:
+        answer: dict[str, object] = json.load(response)
+        return answer
+
+
 def test_serve_on_port_zero_answers_and_stops_cleanly_on_sigterm() -> None:
     with serve("--port", "0") as (process, url):
         host_port = url.removeprefix("http://")
@@ -64,8 +70,7 @@ def test_serve_on_port_zero_answers_and_stops_cleanly_on_sigterm() -> None:
             {**credentials("J10003", "111111"), "mobile": "85292041234", "content": "hi"},
         )
         assert answer["result"] == 0
-        with urllib.request.urlopen(f"{url}/_mock/health", timeout=READY_TIMEOUT) as response:
-            assert json.load(response)["status"] == "ok"
+        assert health(url)["status"] == "ok"
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=READY_TIMEOUT)
         assert process.returncode == 0, err
@@ -84,11 +89,10 @@ def test_ctrl_c_stops_cleanly() -> None:
 def test_scenario_from_a_file_and_seed_from_the_command_line(tmp_path: Path) -> None:
     scenario = tmp_path / "mine.yaml"
     scenario.write_text("name: mine\nseed: 11\n")
-    with serve("--port", "0", "--scenario", str(scenario)) as (process, url):
-        assert process.stdout is not None
-    with serve("--port", "0", "--scenario", "default", "--seed", "4") as (process, url):
-        with urllib.request.urlopen(f"{url}/_mock/health", timeout=READY_TIMEOUT) as response:
-            assert json.load(response) == {"status": "ok", "scenario": "default", "seed": 4}
+    with serve("--port", "0", "--scenario", str(scenario)) as (_, url):
+        assert health(url) == {"status": "ok", "scenario": "mine", "seed": 11}
+    with serve("--port", "0", "--scenario", "default", "--seed", "4") as (_, url):
+        assert health(url) == {"status": "ok", "scenario": "default", "seed": 4}
 
 
 def test_environment_variables_set_the_options(tmp_path: Path) -> None:
@@ -100,8 +104,7 @@ def test_environment_variables_set_the_options(tmp_path: Path) -> None:
         "MOCKGATEWAY_SCENARIO": str(scenario),
     }
     with serve(env=env) as (_, url):
-        with urllib.request.urlopen(f"{url}/_mock/health", timeout=READY_TIMEOUT) as response:
-            assert json.load(response)["scenario"] == "envy"
+        assert health(url)["scenario"] == "envy"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
