@@ -1,0 +1,16 @@
+# mockgateway in a container. Build: docker build -t mockgateway .
+# Run:   docker run --rm -p 7891:7891 mockgateway
+FROM python:3.11-slim
+
+RUN useradd --create-home --uid 10001 mockgateway
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY mockgateway ./mockgateway
+RUN pip install --no-cache-dir .
+
+USER mockgateway
+ENV MOCKGATEWAY_HOST=0.0.0.0 MOCKGATEWAY_PORT=7891
+EXPOSE 7891
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:7891/_mock/health', timeout=2)"
+CMD ["mockgateway", "serve"]
