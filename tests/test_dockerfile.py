@@ -12,8 +12,6 @@ import sys
 import venv
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).parents[1]
 
 
