@@ -86,18 +86,21 @@ def parse(fmt: Format, body: bytes, query: bytes) -> tuple[Fields, list[str]]:
     return _parse_pairs(query if fmt is Format.QUERY or not body.strip() else body)
 
 
-def _parse_json(body: bytes) -> tuple[Fields, list[str]]:
-    warnings: list[str] = []
+def utf8_or_gbk(raw: bytes, what: str, code: Code) -> tuple[str, bool]:
+    """Text of ``raw`` and whether it was GBK (the official Python demo's charset)."""
     try:
-        text = body.decode("utf-8")
+        return raw.decode("utf-8"), False
     except UnicodeDecodeError:
-        try:
-            text = body.decode("gbk")
-        except UnicodeDecodeError:
-            raise GatewayError(
-                Code.BODY_JSON_MALFORMED, "JSON body is neither UTF-8 nor GBK"
-            ) from None
-        warnings.append("JSON body is GBK, not UTF-8")
+        pass
+    try:
+        return raw.decode("gbk"), True
+    except UnicodeDecodeError:
+        raise GatewayError(code, f"{what} is neither UTF-8 nor GBK") from None
+
+
+def _parse_json(body: bytes) -> tuple[Fields, list[str]]:
+    text, gbk = utf8_or_gbk(body, "JSON body", Code.BODY_JSON_MALFORMED)
+    warnings = ["JSON body is GBK, not UTF-8"] if gbk else []
     try:
         value = json.loads(text)
     except (ValueError, RecursionError) as exc:

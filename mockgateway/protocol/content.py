@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
-from mockgateway.protocol.codec import Format
+from mockgateway.protocol.codec import Format, utf8_or_gbk
 from mockgateway.protocol.errors import Code, GatewayError
 
 MAX_CHARACTERS = 1000
@@ -56,16 +56,9 @@ def decode(value: str | bytes, fmt: Format, *, allow_gbk: bool) -> tuple[str, li
 
 
 def _bytes_to_text(raw: bytes, allow_gbk: bool, warnings: list[str]) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = raw.decode("gbk")
-    except UnicodeDecodeError:
-        raise GatewayError(
-            Code.BODY_NOT_A_RECORD, "content bytes are neither UTF-8 nor GBK"
-        ) from None
+    text, gbk = utf8_or_gbk(raw, "content", Code.BODY_NOT_A_RECORD)
+    if not gbk:
+        return text
     if not allow_gbk:
         raise GatewayError(
             Code.BODY_NOT_A_RECORD,
