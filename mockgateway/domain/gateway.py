@@ -1,18 +1,19 @@
 """The gateway: authenticates, validates, accepts messages, schedules and hands out reports.
 
-Every request ends in the journal with its result and, when rejected, a diagnosis. Rules are
-applied in a fixed order (auth, custid/exdata, numbers, content) so one request always gets the
-same answer.
+Every request ends in the journal with its result and, when rejected, a diagnosis. Scenario rules
+come first (they may force any answer), then checks in a fixed order (account, IP, connections,
+lock-out, pwd, custid/exdata, numbers, content) so one request always gets the same answer.
 """
 
 from __future__ import annotations
 
-import heapq
+import asyncio
+import ipaddress
 import itertools
 import random
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Any
 from urllib.parse import quote_from_bytes
@@ -20,12 +21,35 @@ from urllib.parse import quote_from_bytes
 from mockgateway.domain.clock import Clock, RealClock, VirtualClock, format_moment, zone_of
 from mockgateway.domain.journal import Journal
 from mockgateway.domain.msgids import MsgidAllocator
-from mockgateway.domain.records import Message, Report, ReportState, RequestRecord
+from mockgateway.domain.outcomes import OutcomeDrawer
+from mockgateway.domain.push import (
+    Batch,
+    PushContext,
+    PushLine,
+    PushWorker,
+    ReportQueue,
+    Sender,
+)
+from mockgateway.domain.records import (
+    Message,
+    PushAttempt,
+    Report,
+    ReportState,
+    RequestRecord,
+)
 from mockgateway.protocol import auth, content, fields, mobiles
 from mockgateway.protocol.answers import rpt_record
 from mockgateway.protocol.codec import Fields, Format
 from mockgateway.protocol.errors import Code, GatewayError
-from mockgateway.scenario.model import AccountSettings, MsgidRange, Scenario
+from mockgateway.scenario.model import (
+    AccountSettings,
+    Fault,
+    MsgidRange,
+    PushSettings,
+    Rule,
+    Scenario,
+)
+from mockgateway.scenario.rules import RequestFacts, RuleBook
 
 MAX_BATCH = 1000
 MAX_RETSIZE = 500
@@ -45,31 +69,36 @@ class ApiRequest:
     warnings: tuple[str, ...] = ()
 
 
+def _nothing() -> None:
+    return None
+
+
 @dataclass
 class Answer:
     code: int
     messages: list[Message] = field(default_factory=list)
     custid: str = ""
     rpts: list[dict[str, Any]] = field(default_factory=list)
+    fault: Fault | None = None
+    """An HTTP fault the handler must inject into the answer."""
+    release: Callable[[], None] = _nothing
+    """Frees the request's connection slot; the handler calls it once the answer is sent."""
 
 
 @dataclass
 class AccountState:
     settings: AccountSettings
     zone: tzinfo
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    queue: ReportQueue = field(default_factory=ReportQueue)
+    push: PushLine = field(default_factory=lambda: PushLine(None))
     failures: int = 0
     locked_until: float = 0.0
-    due: list[tuple[float, int, Report]] = field(default_factory=list)
-    """Reports not yet handed out, as a heap by due time then arrival."""
+    in_flight: int = 0
 
-    def schedule(self, report: Report, order: int) -> None:
-        heapq.heappush(self.due, (report.due, order, report))
-
-    def take_due(self, now: float, limit: int) -> list[Report]:
-        taken: list[Report] = []
-        while self.due and len(taken) < limit and self.due[0][0] <= now:
-            taken.append(heapq.heappop(self.due)[2])
-        return taken
+    @property
+    def pushing(self) -> bool:
+        return self.push.settings is not None
 
 
 class Gateway:
@@ -84,10 +113,18 @@ class Gateway:
         self._fixed_clock = clock
         self._wall = wall
         self.seed = scenario.seed if scenario.seed is not None else random.randrange(2**32)
+        self._sender: Sender | None = None
+        self._workers: dict[str, PushWorker] = {}
+        self._change: asyncio.Event | None = None
         self.reset()
+
+    # --- life cycle ----------------------------------------------------------------------
 
     def reset(self) -> None:
         """Back to the state just after start: same scenario, same seed, empty journal."""
+        for worker in self._workers.values():
+            worker.cancel()
+        self._workers = {}
         scenario = self.scenario
         self.clock: Clock = self._fixed_clock or (
             VirtualClock() if scenario.clock == "virtual" else RealClock()
@@ -95,21 +132,153 @@ class Gateway:
         rng = random.Random(self.seed)
         ranges: tuple[MsgidRange, ...] = ("above-2^53", "unsigned", "signed")
         self._msgids = {kind: MsgidAllocator(kind, random.Random(rng.random())) for kind in ranges}
-        self._delays = random.Random(rng.random())
-        self._accounts = {
-            a.userid: AccountState(a, zone_of(a.auth.timezone)) for a in scenario.accounts
-        }
+        self._outcomes = OutcomeDrawer(scenario.reports, rng.random())
+        self.rules = RuleBook(scenario.rules, random.Random(rng.random()))
+        self._push_rng = random.Random(rng.random())
+        self._accounts = {a.userid: _account_state(a) for a in scenario.accounts}
         limit = scenario.journal_limit
         self.requests: Journal[RequestRecord] = Journal(limit)
         self.messages: Journal[Message] = Journal(limit)
         self.reports: Journal[Report] = Journal(limit)
+        self.pushes: Journal[PushAttempt] = Journal(limit)
         self._request_ids = itertools.count(1)
         self._report_order = itertools.count()
+        self._number_rules = any(r.when.about_numbers for r in scenario.rules)
+        if self._sender is not None:
+            self._start_workers()
+        self.changed()
 
     def use_scenario(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.seed = scenario.seed if scenario.seed is not None else self.seed
         self.reset()
+
+    def attach(self, sender: Sender) -> None:
+        """Start pushing through ``sender`` (inside the running event loop)."""
+        self._sender = sender
+        self._start_workers()
+
+    async def detach(self) -> None:
+        """Stop pushing; attempts in flight get their answer first."""
+        workers, self._workers = self._workers, {}
+        await asyncio.gather(*(w.stop() for w in workers.values()))
+        self._sender = None
+
+    def _start_workers(self) -> None:
+        for state in self._accounts.values():
+            if state.pushing and state.settings.userid not in self._workers:
+                self._start_worker(state)
+
+    def _start_worker(self, state: AccountState) -> None:
+        assert self._sender is not None
+        context = PushContext(
+            userid=state.settings.userid,
+            password=state.settings.password,
+            zone=state.zone,
+            clock=self.clock,
+            wall=self._wall,
+            sender=self._sender,
+            journal=self.pushes,
+            rng=self._push_rng,
+            rpt_of=lambda report: self.rpt_of(report, state.zone),
+            changed=self.changed,
+        )
+        worker = PushWorker(state.push, state.queue, context)
+        self._workers[state.settings.userid] = worker
+        worker.start()
+
+    # --- steering (the control API) ------------------------------------------------------
+
+    def account_userids(self) -> list[str]:
+        return list(self._accounts)
+
+    async def set_push(self, userid: str, url: str | None) -> None:
+        """Point an account's pushes at ``url``, or stop pushing (reports go to get_rpt)."""
+        state = self._accounts[userid]
+        worker = self._workers.pop(userid, None)
+        if worker is not None:
+            await worker.stop()
+        line = state.push
+        if line.current is not None and not line.current.duplicate:
+            for report in line.current.reports:
+                report.seqid = None
+                state.queue.schedule(report)
+        line.current = None
+        line.queued.clear()
+        if url is None:
+            line.settings = None
+        else:
+            base = line.settings or state.settings.push or PushSettings(url=url)
+            line.settings = replace(base, url=url)
+            if self._sender is not None:
+                self._start_worker(state)
+        self.changed()
+
+    def retry_parked(self, userid: str | None = None) -> int:
+        """Re-drive parked batches (same seqids); without a push URL they go back to get_rpt."""
+        count = 0
+        for state in self._accounts.values():
+            if userid is not None and state.settings.userid != userid:
+                continue
+            parked, state.push.parked = state.push.parked, []
+            for batch in parked:
+                count += 1
+                for report in batch.reports:
+                    report.state = ReportState.PENDING
+                if state.pushing:
+                    state.push.queued.append(Batch(batch.seqid, batch.reports))
+                else:
+                    for report in batch.reports:
+                        report.seqid = None
+                        state.queue.schedule(report)
+            worker = self._workers.get(state.settings.userid)
+            if worker is not None:
+                worker.poke()
+        self.changed()
+        return count
+
+    async def advance(self, seconds: float) -> float:
+        """Move the virtual clock on, one deadline at a time, letting pushes settle at each."""
+        clock = self.clock
+        if not isinstance(clock, VirtualClock):
+            raise TypeError("the clock is real")
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        target = clock.now() + seconds
+        while True:
+            moved = clock.step(target)
+            for worker in self._workers.values():
+                worker.poke()
+            await self.settled()
+            if not moved:
+                break
+        self.changed()
+        return clock.now()
+
+    async def settled(self) -> None:
+        """Return once no push worker has anything it could do at the current time."""
+        while True:
+            busy = [w for w in self._workers.values() if not w.idle.is_set()]
+            if not busy:
+                return
+            await busy[0].idle.wait()
+
+    def changed(self) -> None:
+        """Wake whoever waits on the journal (``/_mock/wait``)."""
+        if self._change is not None:
+            self._change.set()
+            self._change = None
+
+    async def next_change(self, timeout: float) -> None:
+        """Wait until something changes, or ``timeout`` (scheduling clock) passes."""
+        if self._change is None:
+            self._change = asyncio.Event()
+        event = self._change
+        timer = self.clock.call_at(self.clock.now() + timeout, event.set)
+        try:
+            await event.wait()
+        finally:
+            timer.cancel()
 
     # --- the API -------------------------------------------------------------------------
 
@@ -126,27 +295,74 @@ class Gateway:
             fields=_printable(request.fields),
             warnings=list(request.warnings),
         )
+        rule = self.rules.decide(self._facts(request)) if self.scenario.rules else None
+        answer: Answer
         try:
+            if rule is not None:
+                record.rule = rule.describe()
+                if rule.respond is not None:
+                    raise GatewayError(
+                        rule.respond, f"answer forced by {record.rule}: respond {rule.respond}"
+                    )
+                if rule.fault is not None and not rule.fault.accepted:
+                    record.fault = rule.fault.describe()
+                    record.diagnosis = f"{record.fault} injected by {record.rule}; not processed"
+                    record.result = None
+                    self.requests.append(record)
+                    self.changed()
+                    return Answer(Code.INTERNAL_ERROR, fault=rule.fault)
             if rejected is not None:
                 raise rejected
-            answer = self._dispatch(request, record)
+            answer = self._dispatch(request, record, rule)
         except GatewayError as error:
             answer = Answer(error.code)
             record.diagnosis = error.diagnosis
+        if rule is not None and rule.fault is not None:
+            answer.fault = rule.fault
+            record.fault = rule.fault.describe()
         record.result = answer.code
         self.requests.append(record)
+        self.changed()
         return answer
 
-    def _dispatch(self, request: ApiRequest, record: RequestRecord) -> Answer:
+    def _facts(self, request: ApiRequest) -> RequestFacts:
+        given = request.fields
+        raw_mobile = given.get("mobile")
+        numbers: list[tuple[str, int]] = []
+        if isinstance(raw_mobile, str) and self._number_rules:
+            for one in mobiles.split(raw_mobile):
+                digits = mobiles.normalise(one)
+                if digits is not None:
+                    numbers.append((digits, mobiles.country_code(digits)))
+        raw_content = given.get("content")
+        text: str | None = None
+        if isinstance(raw_content, str | bytes):
+            try:
+                text, _ = content.decode(raw_content, request.format, allow_gbk=True)
+            except GatewayError:
+                text = raw_content if isinstance(raw_content, str) else None
+        userid, custid = given.get("userid"), given.get("custid")
+        return RequestFacts(
+            endpoint=request.endpoint,
+            userid=userid if isinstance(userid, str) else None,
+            numbers=tuple(numbers),
+            content=text,
+            custid=custid if isinstance(custid, str) else None,
+        )
+
+    def _dispatch(self, request: ApiRequest, record: RequestRecord, rule: Rule | None) -> Answer:
         if request.endpoint == "send_single":
-            return self._send(request, record, single=True)
+            return self._send(request, record, rule, single=True)
         if request.endpoint == "send_batch":
-            return self._send(request, record, single=False)
+            return self._send(request, record, rule, single=False)
         if request.endpoint == "get_rpt":
             return self._get_rpt(request, record)
         raise GatewayError(Code.INTERNAL_ERROR, f"no handler for endpoint {request.endpoint}")
 
-    def _authenticate(self, request: ApiRequest, record: RequestRecord) -> AccountState:
+    def _authenticate(
+        self, request: ApiRequest, record: RequestRecord
+    ) -> tuple[AccountState, Callable[[], None]]:
+        """The caller's account and the release of its connection slot, or a GatewayError."""
         given = request.fields
         userid = fields.text(given, "userid")
         pwd = fields.text(given, "pwd")
@@ -163,6 +379,14 @@ class Gateway:
             )
         if userid != userid.upper():
             record.warnings.append("userid is not in uppercase, as the manual writes it")
+        self._check_ip(account, request.remote)
+        limit = account.settings.max_connections
+        if account.in_flight >= limit:
+            raise GatewayError(
+                Code.TOO_MANY_CONNECTIONS,
+                f"account {account.settings.userid} already has {account.in_flight} requests in "
+                f"flight; its limit is {limit} (max_connections)",
+            )
         now = self.clock.now()
         if account.locked_until > now:
             raise GatewayError(
@@ -194,10 +418,54 @@ class Gateway:
                     )
             raise
         account.failures = 0
-        return account
+        account.in_flight += 1
+        released = False
 
-    def _send(self, request: ApiRequest, record: RequestRecord, *, single: bool) -> Answer:
-        account = self._authenticate(request, record)
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                account.in_flight -= 1
+
+        return account, release
+
+    @staticmethod
+    def _check_ip(account: AccountState, remote: str) -> None:
+        if not account.networks:
+            return
+        try:
+            address = ipaddress.ip_address(remote)
+        except ValueError:
+            address = None
+        if address is None or not any(address in net for net in account.networks):
+            allowed = ", ".join(str(n) for n in account.networks)
+            raise GatewayError(
+                Code.IP_NOT_ALLOWED,
+                f"request from {remote or 'an unknown address'}; account "
+                f"{account.settings.userid} allows only {allowed}",
+            )
+
+    def _send(
+        self, request: ApiRequest, record: RequestRecord, rule: Rule | None, *, single: bool
+    ) -> Answer:
+        account, release = self._authenticate(request, record)
+        try:
+            answer = self._accept(request, record, account, rule, single=single)
+        except BaseException:
+            release()
+            raise
+        answer.release = release
+        return answer
+
+    def _accept(
+        self,
+        request: ApiRequest,
+        record: RequestRecord,
+        account: AccountState,
+        rule: Rule | None,
+        *,
+        single: bool,
+    ) -> Answer:
         given = request.fields
         settings = account.settings
         custid = fields.client_id(given, "custid")
@@ -230,7 +498,7 @@ class Gateway:
         split = content.segment(text)
         first = self._msgids[settings.msgids].take(len(numbers))
         now = self.clock.now()
-        delay = self.scenario.reports.delay
+        override = rule.report if rule is not None else None
         messages: list[Message] = []
         for offset, number in enumerate(numbers):
             message = Message(
@@ -252,16 +520,42 @@ class Gateway:
                 request_id=record.id,
                 warnings=tuple(record.warnings),
             )
-            due = now + self._delays.uniform(delay.min, delay.max)
-            for pknum in range(1, split.segments + 1):
-                report = Report(message, pknum, due, 0, "DELIVRD", "success")
-                message.reports.append(report)
-                account.schedule(report, next(self._report_order))
-                self.reports.append(report)
+            fixed = override
+            if (
+                rule is not None
+                and fixed is not None
+                and rule.when.about_numbers
+                and not rule.when.number_matches(number.digits, number.countrycode)
+            ):
+                fixed = None
+            self._schedule_reports(account, message, now, fixed, rule)
             self.messages.append(message)
             messages.append(message)
         record.msgids = [m.msgid for m in messages]
         return Answer(Code.OK, messages=messages, custid=custid or str(first))
+
+    def _schedule_reports(
+        self,
+        account: AccountState,
+        message: Message,
+        now: float,
+        override: Any,
+        rule: Rule | None,
+    ) -> None:
+        if override is not None and rule is not None:
+            message.rule = rule.describe()
+            if override.lost:
+                return
+        status, errcode, errdesc = self._outcomes.outcome(override)
+        due = now + self._outcomes.delay(override)
+        for pknum in range(1, message.segments + 1):
+            report = Report(message, pknum, due, next(self._report_order), status, errcode, errdesc)
+            message.reports.append(report)
+            account.queue.schedule(report)
+            self.reports.append(report)
+        worker = self._workers.get(account.settings.userid)
+        if worker is not None:
+            worker.poke()
 
     def _numbers(
         self, given: Fields, settings: AccountSettings, *, single: bool
@@ -294,7 +588,8 @@ class Gateway:
         return numbers
 
     def _get_rpt(self, request: ApiRequest, record: RequestRecord) -> Answer:
-        account = self._authenticate(request, record)
+        account, release = self._authenticate(request, record)
+        release()  # get_rpt answers at once; nothing holds its slot
         retsize = fields.integer(request.fields, "retsize")
         if retsize is None or retsize <= 0:
             size = MAX_RETSIZE
@@ -302,14 +597,19 @@ class Gateway:
             size = min(retsize, MAX_RETSIZE)
             if retsize > MAX_RETSIZE:
                 record.warnings.append(f"retsize {retsize} is above {MAX_RETSIZE}: {size} used")
+        if account.pushing:
+            record.warnings.append(
+                f"account {account.settings.userid} has a push URL: its reports are pushed, and "
+                "get_rpt returns none (manual, precautions 3)"
+            )
+            return Answer(Code.OK)
         now = self.clock.now()
-        taken = account.take_due(now, size)
-        zone = account.zone
+        taken = account.queue.take_due(now, size)
         rpts = []
         for report in taken:
             report.state = ReportState.FETCHED
             report.left_at = now
-            rpts.append(self.rpt_of(report, zone))
+            rpts.append(self.rpt_of(report, account.zone))
         record.msgids = [r.msgid for r in taken]
         return Answer(Code.OK, rpts=rpts)
 
@@ -332,8 +632,35 @@ class Gateway:
             exdata=message.exdata,
         )
 
+    # --- figures -------------------------------------------------------------------------
+
     def pending_reports(self) -> int:
-        return sum(len(a.due) for a in self._accounts.values())
+        """Reports accepted but not yet fetched or acknowledged (parked ones included)."""
+        queued = sum(len(a.queue) for a in self._accounts.values())
+        in_push = sum(
+            len(b.reports)
+            for a in self._accounts.values()
+            for b in _batches(a.push)
+            if not b.duplicate
+        )
+        return queued + in_push
+
+    def undelivered_reports(self) -> int:
+        return sum(len(b.reports) for a in self._accounts.values() for b in a.push.parked)
+
+
+def _batches(line: PushLine) -> Iterable[Batch]:
+    if line.current is not None:
+        yield line.current
+    yield from line.queued
+    yield from line.parked
+
+
+def _account_state(settings: AccountSettings) -> AccountState:
+    networks = tuple(ipaddress.ip_network(n) for n in settings.allowed_ips)
+    state = AccountState(settings, zone_of(settings.auth.timezone), networks)
+    state.push.settings = settings.push
+    return state
 
 
 def _printable(given: Fields) -> dict[str, Any]:

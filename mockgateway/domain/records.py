@@ -9,7 +9,13 @@ from typing import Any
 
 class ReportState(StrEnum):
     PENDING = "pending"
+    """Not yet due, due and waiting, or in a push batch not yet acknowledged."""
     FETCHED = "fetched"
+    """Handed out by get_rpt."""
+    PUSHED = "pushed"
+    """Acknowledged by the receiver (``seqid`` says in which push)."""
+    UNDELIVERED = "undelivered"
+    """In a push batch that ran out of attempts: parked, and re-drivable."""
 
 
 @dataclass(slots=True)
@@ -19,12 +25,16 @@ class Report:
     message: Message
     pknum: int
     due: float
+    order: int
+    """Arrival order, which breaks ties between reports due at the same moment."""
     status: int
     errcode: str
     errdesc: str
     state: ReportState = ReportState.PENDING
     left_at: float | None = None
-    """When it was fetched (or, later, pushed)."""
+    """When it was fetched or acknowledged."""
+    seqid: int | None = None
+    """The push batch it is (or was last) in."""
 
     @property
     def msgid(self) -> int:
@@ -53,8 +63,12 @@ class Message:
     request_id: int
     warnings: tuple[str, ...] = ()
     reports: list[Report] = field(default_factory=list)
+    rule: str | None = None
+    """The scenario rule that fixed its reports, if any."""
 
     def report_state(self) -> str:
+        if not self.reports:
+            return "none"
         states = {r.state for r in self.reports}
         return states.pop().value if len(states) == 1 else "mixed"
 
@@ -71,9 +85,46 @@ class RequestRecord:
     format: str
     remote: str
     fields: dict[str, Any]
-    result: int = 0
+    result: int | None = 0
+    """The Montnets code answered; None when a fault broke the answer."""
     diagnosis: str | None = None
     warnings: list[str] = field(default_factory=list)
     msgids: list[int] = field(default_factory=list)
     userid: str | None = None
     mobiles: list[str] = field(default_factory=list)
+    rule: str | None = None
+    """The scenario rule that fired for it, if any."""
+    fault: str | None = None
+    """The HTTP fault injected into its answer, if any."""
+
+    @property
+    def accepted(self) -> bool:
+        return self.result == 0
+
+    @property
+    def client_error(self) -> bool:
+        """Rejected for the client's own mistake, not by a rule (what strict mode fails on)."""
+        return self.rule is None and self.result not in (0, None)
+
+
+@dataclass(slots=True)
+class PushAttempt:
+    """One HTTP POST of a batch of reports to a receiver, and how it ended."""
+
+    userid: str
+    seqid: int
+    url: str
+    attempt: int
+    at: float
+    msgids: list[int]
+    http_status: int | None = None
+    answer: str | None = None
+    outcome: str = "in flight"
+    """``acknowledged``, ``failed: <why>``, or ``in flight``."""
+    next_retry_at: float | None = None
+    parked: bool = False
+    duplicate: bool = False
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.outcome == "acknowledged"

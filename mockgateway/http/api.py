@@ -12,6 +12,7 @@ import logging
 from aiohttp import web
 
 from mockgateway.domain.gateway import ApiRequest
+from mockgateway.http import faults
 from mockgateway.http.keys import GATEWAY
 from mockgateway.protocol import answers
 from mockgateway.protocol.codec import Fields, Format, detect_format, parse, render
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 MAX_BODY = 4 * 1024 * 1024
 
 
-async def montnets(request: web.Request) -> web.Response:
+async def montnets(request: web.Request) -> web.StreamResponse:
     name = request.match_info["endpoint"]
     route = answers.ROUTES.get(name)
     if route is None:
@@ -50,15 +51,21 @@ async def montnets(request: web.Request) -> web.Response:
         log.exception("internal error on %s", name)
         diagnosis = f"internal error in mockgateway ({exc!r}); please report it"
         answer = gateway.handle(api_request, GatewayError(Code.INTERNAL_ERROR, diagnosis))
-    payload = answers.build(
-        route.shape,
-        answer.code,
-        sent=[(m.msgid, m.mobile) for m in answer.messages],
-        custid=answer.custid,
-        rpts=answer.rpts,
-    )
-    body, content_type = render(fmt, route.xml_root, payload)
-    return web.Response(body=body, headers={"Content-Type": content_type})
+    try:
+        payload = answers.build(
+            route.shape,
+            answer.code,
+            sent=[(m.msgid, m.mobile) for m in answer.messages],
+            custid=answer.custid,
+            rpts=answer.rpts,
+        )
+        body, content_type = render(fmt, route.xml_root, payload)
+        response = web.Response(body=body, headers={"Content-Type": content_type})
+        if answer.fault is not None:
+            return await faults.apply(request, answer.fault, response)
+        return response
+    finally:
+        answer.release()
 
 
 async def _read(

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 
 from mockgateway.domain.gateway import Gateway
 from mockgateway.http import api, control
 from mockgateway.http.keys import GATEWAY
+from mockgateway.http.push_client import PushClient
 from mockgateway.scenario import Scenario
 
 
@@ -17,4 +20,15 @@ def create_app(
     app.router.add_route("GET", "/sms/v2/std/{endpoint}", api.montnets)
     app.router.add_route("POST", "/sms/v2/std/{endpoint}", api.montnets)
     app.router.add_routes(control.routes)
+    app.cleanup_ctx.append(_pushing)
     return app
+
+
+async def _pushing(app: web.Application) -> AsyncIterator[None]:
+    """Push workers live as long as the app; on the way down, attempts in flight finish."""
+    client = PushClient()
+    gateway = app[GATEWAY]
+    gateway.attach(client.send)
+    yield
+    await gateway.detach()
+    await client.close()

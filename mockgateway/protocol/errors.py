@@ -116,3 +116,45 @@ class GatewayError(Exception):
         super().__init__(f"{code}: {diagnosis}")
         self.code = int(code)
         self.diagnosis = diagnosis
+
+
+# The domestic V5.7.2 table prints its codes positive; a scenario may use them either way.
+_DOMESTIC = frozenset(
+    {
+        *range(100001, 100005),
+        100011,
+        100012,
+        100014,
+        100029,
+        100056,
+        100057,
+        100058,
+        100059,
+        100060,
+        100070,
+        *range(100090, 100101),
+        100101,
+        100102,
+        100103,
+        100106,
+        100252,
+        100253,
+        100254,
+        100255,
+        100256,
+        100257,
+        *range(100259, 100268),
+        100502,
+        *range(100800, 100808),
+        100900,
+        100901,
+        100902,
+        100907,
+        100999,
+    }
+)
+
+
+def is_domestic(code: int) -> bool:
+    """Whether the domestic V5.7.2 table lists ``code``, printed positive or negative."""
+    return abs(code) in _DOMESTIC

@@ -82,3 +82,12 @@ def _validity_diagnosis(sent: str, digits: str, number: phonenumbers.PhoneNumber
             )
     where = f"+{number.country_code}" + ("" if region == "ZZ" else f", {region}")
     return f"mobile {sent!r} is not a valid number for its country ({where})"
+
+
+def country_code(digits: str) -> int:
+    """The country code a digit string starts with, or -1 (for rules matching ``countrycode``)."""
+    try:
+        number = phonenumbers.parse("+" + digits)
+    except phonenumbers.NumberParseException:
+        return -1
+    return number.country_code or -1

@@ -7,19 +7,32 @@ run on plain data and look lines up by path. JSON is read by the same parser (it
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+import ipaddress
+import math
+import re
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
 import yaml
 
+from mockgateway.protocol import errors, mobiles
 from mockgateway.scenario.model import (
     AccountSettings,
     AuthSettings,
     Delay,
+    Fault,
+    FaultKind,
+    Match,
     MsgidRange,
+    Outcome,
+    PushChaos,
+    PushSettings,
+    ReportOverride,
     ReportSettings,
+    RetrySettings,
+    Rule,
     Scenario,
 )
 
@@ -87,7 +100,7 @@ def load_text(text: str, *, source: str = "<scenario>", default_name: str = "sce
     scenario = _scenario(check, {} if data is None else data, default_name)
     if check.problems:
         raise ScenarioError(sorted(check.problems, key=lambda p: p.line))
-    return scenario
+    return replace(scenario, warnings=tuple(str(w) for w in check.warnings))
 
 
 def _collect_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
@@ -107,13 +120,21 @@ class _Check:
         self.source = source
         self.lines = lines
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
-    def fail(self, path: Path_, message: str) -> None:
+    def line_of(self, path: Path_) -> int:
         probe = path
         while probe not in self.lines and probe:
             probe = probe[:-1]
+        return self.lines.get(probe, 1)
+
+    def warn(self, path: Path_, message: str) -> None:
         where = ".".join(str(p) for p in path) or "top level"
-        self.problems.append(Problem(self.source, self.lines.get(probe, 1), f"{where}: {message}"))
+        self.warnings.append(Problem(self.source, self.line_of(path), f"{where}: {message}"))
+
+    def fail(self, path: Path_, message: str) -> None:
+        where = ".".join(str(p) for p in path) or "top level"
+        self.problems.append(Problem(self.source, self.line_of(path), f"{where}: {message}"))
 
     def mapping(self, path: Path_, value: Any, keys: frozenset[str]) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -127,18 +148,29 @@ class _Check:
                 self.fail((*path, key), f"unknown key {key!r}{hint}; known keys: {allowed}")
         return value
 
-    def number(self, path: Path_, value: Any, default: float, *, minimum: float = 0.0) -> float:
+    def number(
+        self,
+        path: Path_,
+        value: Any,
+        default: float,
+        *,
+        minimum: float = 0.0,
+        maximum: float = math.inf,
+    ) -> float:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.fail(path, f"must be a number, got {_kind(value)}")
             return default
-        if value < minimum:
-            self.fail(path, f"must be at least {minimum:g}, got {value}")
+        if not minimum <= value <= maximum:
+            bound = f"at least {minimum:g}" if value < minimum else f"at most {maximum:g}"
+            self.fail(path, f"must be {bound}, got {value}")
             return default
         return float(value)
 
-    def integer(self, path: Path_, value: Any, default: int, *, minimum: int = 0) -> int:
+    def integer(
+        self, path: Path_, value: Any, default: int, *, minimum: int = 0, maximum: int | None = None
+    ) -> int:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, int):
@@ -146,6 +178,9 @@ class _Check:
             return default
         if value < minimum:
             self.fail(path, f"must be at least {minimum}, got {value}")
+            return default
+        if maximum is not None and value > maximum:
+            self.fail(path, f"must be at most {maximum}, got {value}")
             return default
         return value
 
@@ -199,18 +234,62 @@ _TOP = frozenset(
         "msgids",
         "numbers",
         "gbk",
+        "allowed_ips",
+        "max_connections",
+        "push",
         "accounts",
         "reports",
+        "rules",
         "journal",
     }
 )
-_ACCOUNT = frozenset({"userid", "password", "auth", "msgids", "numbers", "gbk"})
+_SHARED = frozenset({"auth", "msgids", "numbers", "gbk", "allowed_ips", "max_connections", "push"})
+_ACCOUNT = _SHARED | {"userid", "password"}
 _AUTH = frozenset({"timestamp_window", "lockout_after", "lockout_seconds", "plaintext", "timezone"})
 _MSGIDS = frozenset({"range"})
-_REPORTS = frozenset({"delay"})
-_DELAY = frozenset({"min", "max"})
+_PUSH = frozenset({"url", "batch_size", "timeout", "linger", "retry", "chaos"})
+_RETRY = frozenset({"attempts", "backoff", "max_backoff", "jitter"})
+_CHAOS = frozenset({"duplicate", "reorder", "delay"})
+_REPORTS = frozenset({"delay", "outcomes"})
+_DELAY = frozenset({"min", "max", "median", "p99"})
+_OUTCOME = frozenset({"weight", "status", "errcode", "errdesc"})
+_RULE = frozenset({"when", "respond", "fault", "report", "times"})
+_WHEN = frozenset(
+    {
+        "endpoint",
+        "userid",
+        "mobile",
+        "mobile_prefix",
+        "countrycode",
+        "content",
+        "custid",
+        "nth",
+        "every",
+        "probability",
+    }
+)
+_FAULT_KINDS: tuple[FaultKind, ...] = (
+    "http_status",
+    "delay",
+    "drop_connection",
+    "garbage_body",
+    "truncated_body",
+    "stall",
+)
+_FAULT = frozenset({*_FAULT_KINDS, "retry_after", "accepted"})
+_REPORT = frozenset({"status", "errcode", "errdesc", "delay", "lost"})
+_RESPOND = frozenset({"result"})
+_ENDPOINTS = {
+    "send_single": "send_single",
+    "single_send": "send_single",
+    "send_batch": "send_batch",
+    "batch_send": "send_batch",
+    "get_rpt": "get_rpt",
+}
 _JOURNAL = frozenset({"limit"})
 _RANGES: tuple[MsgidRange, ...] = ("above-2^53", "unsigned", "signed")
+STALL_SECONDS = 120.0
+"""A stall with no length given outlasts any sensible client timeout."""
 
 
 def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
@@ -221,9 +300,7 @@ def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
     accounts_raw = top.get("accounts")
     accounts: list[AccountSettings] = []
     if accounts_raw is None:
-        accounts.append(
-            AccountSettings(**{**base.__dict__, "userid": "J10003", "password": "111111"})
-        )
+        accounts.append(replace(base, userid="J10003", password="111111"))
     elif not isinstance(accounts_raw, list) or not accounts_raw:
         c.fail(("accounts",), "must be a non-empty list of accounts")
     else:
@@ -239,12 +316,14 @@ def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
         c.fail(("seed",), f"must be a whole number, got {_kind(seed)}")
         seed = None
     journal = c.mapping(("journal",), top.get("journal", {}), _JOURNAL)
+    userids = {a.userid for a in accounts}
     return Scenario(
         name=c.string(("name",), top.get("name"), default_name),
         seed=seed,
         clock=cast(Any, c.choice(("clock",), top.get("clock"), "real", ("real", "virtual"))),
         accounts=tuple(accounts),
         reports=_reports(c, ("reports",), top.get("reports", {})),
+        rules=_rules(c, top.get("rules"), userids),
         journal_limit=c.integer(("journal", "limit"), journal.get("limit"), 100_000, minimum=1),
     )
 
@@ -262,7 +341,7 @@ def _account(c: _Check, path: Path_, raw: Any, base: AccountSettings) -> Account
     password = c.string((*path, "password"), fields.get("password"), "")
     if not password:
         c.fail(path, "an account needs a password")
-    settings = AccountSettings(**{**base.__dict__, "userid": userid, "password": password})
+    settings = replace(base, userid=userid, password=password)
     return _account_fields(c, path, fields, settings)
 
 
@@ -271,9 +350,8 @@ def _account_fields(
 ) -> AccountSettings:
     """The settings that both the top level (as defaults) and each account may give."""
     msgids = c.mapping((*path, "msgids"), fields.get("msgids", {}), _MSGIDS)
-    return AccountSettings(
-        userid=base.userid,
-        password=base.password,
+    return replace(
+        base,
         auth=_auth(c, (*path, "auth"), fields.get("auth", {}), base.auth),
         numbers=cast(
             Any,
@@ -285,7 +363,100 @@ def _account_fields(
         msgids=cast(
             Any, c.choice((*path, "msgids", "range"), msgids.get("range"), base.msgids, _RANGES)
         ),
+        allowed_ips=_allowed_ips(c, (*path, "allowed_ips"), fields.get("allowed_ips"), base),
+        max_connections=c.integer(
+            (*path, "max_connections"),
+            fields.get("max_connections"),
+            base.max_connections,
+            minimum=1,
+        ),
+        push=_push(c, (*path, "push"), fields, base.push),
     )
+
+
+def _allowed_ips(c: _Check, path: Path_, raw: Any, base: AccountSettings) -> tuple[str, ...]:
+    if raw is None:
+        return base.allowed_ips
+    if not isinstance(raw, list):
+        c.fail(path, f"must be a list of addresses or networks, got {_kind(raw)}")
+        return base.allowed_ips
+    networks: list[str] = []
+    for index, entry in enumerate(raw):
+        try:
+            networks.append(str(ipaddress.ip_network(str(entry), strict=False)))
+        except ValueError:
+            c.fail((*path, index), f"{entry!r} is not an IP address or a network like 10.0.0.0/8")
+    return tuple(networks)
+
+
+def _push(
+    c: _Check, path: Path_, fields: dict[str, Any], base: PushSettings | None
+) -> PushSettings | None:
+    if "push" not in fields:
+        return base
+    raw = fields["push"]
+    if raw is None:
+        return None
+    given = c.mapping(path, raw, _PUSH)
+    url = given.get("url", base.url if base else None)
+    if url is None:
+        c.fail(path, "push needs a url (http://host:port/path)")
+        url = ""
+    elif not isinstance(url, str) or not _is_http_url(url):
+        c.fail((*path, "url"), f"{url!r} is not an http:// or https:// URL with a host")
+        url = ""
+    inherited = base or PushSettings(url="")
+    retry = c.mapping((*path, "retry"), given.get("retry", {}), _RETRY)
+    chaos = c.mapping((*path, "chaos"), given.get("chaos", {}), _CHAOS)
+    r0, h0 = inherited.retry, inherited.chaos
+    backoff = c.number((*path, "retry", "backoff"), retry.get("backoff"), r0.backoff)
+    max_backoff = c.number(
+        (*path, "retry", "max_backoff"), retry.get("max_backoff"), r0.max_backoff
+    )
+    if backoff > max_backoff:
+        c.fail((*path, "retry"), f"backoff ({backoff:g}) is above max_backoff ({max_backoff:g})")
+    return PushSettings(
+        url=url,
+        batch_size=c.integer(
+            (*path, "batch_size"),
+            given.get("batch_size"),
+            inherited.batch_size,
+            minimum=1,
+            maximum=500,
+        ),
+        timeout=c.number(
+            (*path, "timeout"), given.get("timeout"), inherited.timeout, minimum=0.001
+        ),
+        linger=c.number((*path, "linger"), given.get("linger"), inherited.linger),
+        retry=RetrySettings(
+            attempts=c.integer(
+                (*path, "retry", "attempts"), retry.get("attempts"), r0.attempts, minimum=1
+            ),
+            backoff=backoff,
+            max_backoff=max_backoff,
+            jitter=c.number(
+                (*path, "retry", "jitter"), retry.get("jitter"), r0.jitter, maximum=1.0
+            ),
+        ),
+        chaos=PushChaos(
+            duplicate=c.number(
+                (*path, "chaos", "duplicate"), chaos.get("duplicate"), h0.duplicate, maximum=1.0
+            ),
+            reorder=c.boolean((*path, "chaos", "reorder"), chaos.get("reorder"), h0.reorder),
+            delay=c.number((*path, "chaos", "delay"), chaos.get("delay"), h0.delay),
+        ),
+    )
+
+
+def _is_http_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and port_ok
 
 
 def _auth(c: _Check, path: Path_, raw: Any, base: AuthSettings) -> AuthSettings:
@@ -315,19 +486,248 @@ def _auth(c: _Check, path: Path_, raw: Any, base: AuthSettings) -> AuthSettings:
     )
 
 
+def _delay(c: _Check, path: Path_, raw: Any, default: Delay) -> Delay:
+    """A number (fixed), ``{min, max}`` (uniform) or ``{median, p99}`` (long tail)."""
+    if raw is None:
+        return default
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        fixed = c.number(path, raw, 1.0)
+        return Delay(fixed, fixed)
+    parts = c.mapping(path, raw, _DELAY)
+    if not parts:
+        return default
+    if "median" in parts or "p99" in parts:
+        median = c.number((*path, "median"), parts.get("median"), 1.0, minimum=0.001)
+        p99 = c.number((*path, "p99"), parts.get("p99"), median * 10)
+        if p99 <= median:
+            c.fail(path, f"p99 ({p99:g}) must be above the median ({median:g})")
+            return default
+        low = c.number((*path, "min"), parts.get("min"), 0.0)
+        high = c.number((*path, "max"), parts.get("max"), math.inf)
+        return Delay(low, high, median, p99)
+    low = c.number((*path, "min"), parts.get("min"), 0.0)
+    high = c.number((*path, "max"), parts.get("max"), low)
+    if low > high:
+        c.fail(path, f"min ({low:g}) is above max ({high:g})")
+        return default
+    return Delay(low, high)
+
+
 def _reports(c: _Check, path: Path_, raw: Any) -> ReportSettings:
     fields = c.mapping(path, raw, _REPORTS)
-    delay_raw = fields.get("delay")
-    delay = ReportSettings().delay
-    if isinstance(delay_raw, int | float) and not isinstance(delay_raw, bool):
-        fixed = c.number((*path, "delay"), delay_raw, 1.0)
-        delay = Delay(fixed, fixed)
-    elif delay_raw is not None:
-        parts = c.mapping((*path, "delay"), delay_raw, _DELAY)
-        low = c.number((*path, "delay", "min"), parts.get("min"), 0.0)
-        high = c.number((*path, "delay", "max"), parts.get("max"), low)
-        if low > high:
-            c.fail((*path, "delay"), f"min ({low:g}) is above max ({high:g})")
+    delay = _delay(c, (*path, "delay"), fields.get("delay"), ReportSettings().delay)
+    outcomes_raw = fields.get("outcomes")
+    if outcomes_raw is None:
+        return ReportSettings(delay=delay)
+    if not isinstance(outcomes_raw, list) or not outcomes_raw:
+        c.fail((*path, "outcomes"), "must be a non-empty list of outcomes")
+        return ReportSettings(delay=delay)
+    outcomes = [_outcome(c, (*path, "outcomes", i), item) for i, item in enumerate(outcomes_raw)]
+    if sum(o.weight for o in outcomes) <= 0:
+        c.fail((*path, "outcomes"), "the weights add up to 0: no outcome could ever be drawn")
+        return ReportSettings(delay=delay)
+    return ReportSettings(delay=delay, outcomes=tuple(outcomes))
+
+
+def _outcome(c: _Check, path: Path_, raw: Any) -> Outcome:
+    fields = c.mapping(path, raw, _OUTCOME)
+    errcode = c.string((*path, "errcode"), fields.get("errcode"), "DELIVRD")
+    status = c.integer(
+        (*path, "status"), fields.get("status"), 0 if errcode == "DELIVRD" else 1, minimum=-(2**31)
+    )
+    _check_status(c, path, status, errcode)
+    errdesc = fields.get("errdesc")
+    return Outcome(
+        weight=c.number((*path, "weight"), fields.get("weight"), 1.0),
+        status=status,
+        errcode=errcode,
+        errdesc=None if errdesc is None else c.string((*path, "errdesc"), errdesc, ""),
+    )
+
+
+def _check_status(c: _Check, path: Path_, status: int, errcode: str) -> None:
+    if (status == 0) != (errcode == "DELIVRD"):
+        c.warn(
+            path,
+            f"status {status} with errcode {errcode}: a real gateway pairs status 0 with DELIVRD",
+        )
+
+
+def _rules(c: _Check, raw: Any, userids: set[str]) -> tuple[Rule, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        c.fail(("rules",), f"must be a list of rules, got {_kind(raw)}")
+        return ()
+    return tuple(_rule(c, ("rules", i), item, i, userids) for i, item in enumerate(raw))
+
+
+def _rule(c: _Check, path: Path_, raw: Any, index: int, userids: set[str]) -> Rule:
+    fields = c.mapping(path, raw, _RULE)
+    when = _when(c, (*path, "when"), fields.get("when", {}), userids)
+    respond: int | None = None
+    if "respond" in fields:
+        given = c.mapping((*path, "respond"), fields["respond"], _RESPOND)
+        result = given.get("result")
+        if result is None:
+            c.fail((*path, "respond"), "respond needs a result code, as {result: -100999}")
+        elif isinstance(result, bool) or not isinstance(result, int):
+            c.fail((*path, "respond", "result"), f"must be a whole number, got {_kind(result)}")
+        elif result == 0:
+            c.fail(
+                (*path, "respond", "result"),
+                "0 is success: leave respond out to let the request through",
+            )
         else:
-            delay = Delay(low, high)
-    return ReportSettings(delay=delay)
+            respond = result
+            if not errors.is_known(result) and not errors.is_domestic(result):
+                c.warn(
+                    (*path, "respond", "result"),
+                    f"{result} is in neither the V5.13 nor the V5.7.2 error table",
+                )
+    fault = _fault(c, (*path, "fault"), fields["fault"]) if "fault" in fields else None
+    report = _report(c, (*path, "report"), fields["report"]) if "report" in fields else None
+    if respond is not None and fault is not None and fault.breaks_answer:
+        c.fail(path, "respond and a fault that breaks the answer exclude each other")
+    if respond is not None and report is not None:
+        c.fail(path, "respond rejects the request, so it has no reports to fix")
+    if respond is None and fault is None and report is None:
+        c.fail(path, "a rule needs respond, fault or report")
+    times = fields.get("times")
+    return Rule(
+        index=index,
+        when=when,
+        respond=respond,
+        fault=fault,
+        report=report,
+        times=None if times is None else c.integer((*path, "times"), times, 1, minimum=1),
+        line=c.line_of(path),
+    )
+
+
+def _when(c: _Check, path: Path_, raw: Any, userids: set[str]) -> Match:
+    fields = c.mapping(path, raw, _WHEN)
+    endpoint = fields.get("endpoint")
+    if endpoint is not None:
+        if endpoint not in _ENDPOINTS:
+            c.fail((*path, "endpoint"), f"must be one of {', '.join(_ENDPOINTS)}; got {endpoint!r}")
+            endpoint = None
+        else:
+            endpoint = _ENDPOINTS[endpoint]
+    userid = fields.get("userid")
+    if userid is not None:
+        userid = c.string((*path, "userid"), userid, "")
+        if userid not in userids:
+            c.fail((*path, "userid"), f"no account {userid!r} in this scenario")
+    mobile = _number(c, (*path, "mobile"), fields.get("mobile"), whole=True)
+    prefix = _number(c, (*path, "mobile_prefix"), fields.get("mobile_prefix"), whole=False)
+    content: re.Pattern[str] | None = None
+    if "content" in fields:
+        pattern = c.string((*path, "content"), fields["content"], "")
+        try:
+            content = re.compile(pattern)
+        except re.error as exc:
+            c.fail((*path, "content"), f"not a valid regular expression: {exc}")
+    custid = fields.get("custid")
+    countrycode = fields.get("countrycode")
+    probability = fields.get("probability")
+    return Match(
+        endpoint=endpoint,
+        userid=userid,
+        mobile=mobile,
+        mobile_prefix=prefix,
+        countrycode=None
+        if countrycode is None
+        else c.integer((*path, "countrycode"), countrycode, 0, minimum=1, maximum=999),
+        content=content,
+        custid=None if custid is None else c.string((*path, "custid"), custid, ""),
+        nth=None if "nth" not in fields else c.integer((*path, "nth"), fields["nth"], 1, minimum=1),
+        every=None
+        if "every" not in fields
+        else c.integer((*path, "every"), fields["every"], 1, minimum=1),
+        probability=None
+        if probability is None
+        else c.number((*path, "probability"), probability, 1.0, maximum=1.0),
+    )
+
+
+def _number(c: _Check, path: Path_, raw: Any, *, whole: bool) -> str | None:
+    """A number in a rule, normalised to digits like the numbers it is matched against."""
+    if raw is None:
+        return None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)
+    if not isinstance(raw, str):
+        c.fail(path, f"must be a string of digits, got {_kind(raw)}")
+        return None
+    digits = mobiles.normalise(raw.strip()) if whole else raw.strip().lstrip("+")
+    if not whole and digits and digits.startswith("00"):
+        digits = digits[2:]
+    if not digits or not digits.isdigit():
+        what = "number (85292041234, 0085292041234 or +85292041234)" if whole else "digit prefix"
+        c.fail(path, f"{raw!r} is not a {what}")
+        return None
+    return digits
+
+
+def _fault(c: _Check, path: Path_, raw: Any) -> Fault | None:
+    fields = c.mapping(path, raw, _FAULT)
+    kinds = [k for k in _FAULT_KINDS if k in fields]
+    if len(kinds) != 1:
+        c.fail(path, f"give exactly one of {', '.join(_FAULT_KINDS)}; got {len(kinds)}")
+        return None
+    (kind,) = kinds
+    value = fields[kind]
+    accepted = c.boolean((*path, "accepted"), fields.get("accepted"), False)
+    retry_after: float | None = None
+    if "retry_after" in fields:
+        retry_after = c.number((*path, "retry_after"), fields["retry_after"], 1.0)
+        if kind != "http_status":
+            c.fail((*path, "retry_after"), "retry_after goes with http_status")
+    if kind == "http_status":
+        status = c.integer((*path, kind), value, 503, minimum=100, maximum=599)
+        if 200 <= status < 300:
+            c.fail((*path, kind), f"{status} is a success: a fault needs an error status")
+        if status in (429, 503) and retry_after is None:
+            retry_after = 1.0
+        return Fault(kind, http_status=status, retry_after=retry_after, accepted=accepted)
+    if kind in ("delay", "stall"):
+        if kind == "stall" and value is True:
+            seconds = STALL_SECONDS
+        else:
+            seconds = c.number((*path, kind), value, 1.0)
+        if kind == "delay" and "accepted" in fields:
+            c.fail((*path, "accepted"), "a delay does not break the answer: the request is served")
+        return Fault(kind, seconds=seconds, accepted=accepted or kind == "delay")
+    if value is not True:
+        c.fail((*path, kind), f"write {kind}: true")
+    return Fault(kind, accepted=accepted)
+
+
+def _report(c: _Check, path: Path_, raw: Any) -> ReportOverride:
+    fields = c.mapping(path, raw, _REPORT)
+    lost = c.boolean((*path, "lost"), fields.get("lost"), False)
+    if lost and len(fields) > 1:
+        c.fail(path, "lost: true means no report: the other keys would never apply")
+    errcode = fields.get("errcode")
+    errcode = None if errcode is None else c.string((*path, "errcode"), errcode, "")
+    status = fields.get("status")
+    status_value = (
+        None if status is None else c.integer((*path, "status"), status, 1, minimum=-(2**31))
+    )
+    if status_value is None and errcode is not None:
+        status_value = 0 if errcode == "DELIVRD" else 1
+    if status_value is not None and errcode is None:
+        errcode = "DELIVRD" if status_value == 0 else "UNDELIV"
+    if status_value is not None and errcode is not None:
+        _check_status(c, path, status_value, errcode)
+    errdesc = fields.get("errdesc")
+    return ReportOverride(
+        status=status_value,
+        errcode=errcode,
+        errdesc=None if errdesc is None else c.string((*path, "errdesc"), errdesc, ""),
+        delay=_delay(c, (*path, "delay"), fields.get("delay"), Delay(0, 0))
+        if "delay" in fields
+        else None,
+        lost=lost,
+    )

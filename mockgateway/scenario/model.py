@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import random
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -21,6 +24,46 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
+class RetrySettings:
+    attempts: int = 8
+    """Attempts per batch, the first included, before it is parked as undelivered."""
+    backoff: float = 0.5
+    """Seconds before the second attempt; doubled for each attempt after it."""
+    max_backoff: float = 30.0
+    jitter: float = 0.1
+    """Each wait is stretched or shrunk by up to this fraction, drawn from the seed."""
+
+    def wait_before(self, attempt: int, rng: random.Random) -> float:
+        """Seconds to wait before attempt ``attempt`` (2, 3, ...)."""
+        base = min(self.max_backoff, self.backoff * 2.0 ** (attempt - 2))
+        return max(0.0, base * (1 + rng.uniform(-self.jitter, self.jitter)))
+
+
+@dataclass(frozen=True)
+class PushChaos:
+    """Misbehaviour of the pushing side, for receivers that must cope. All off by default."""
+
+    duplicate: float = 0.0
+    """Probability that an acknowledged batch is pushed again later under a new seqid."""
+    reorder: bool = False
+    """Push due batches newest first instead of in the order they fell due."""
+    delay: float = 0.0
+    """Seconds (scheduling clock) between reports falling due and their push."""
+
+
+@dataclass(frozen=True)
+class PushSettings:
+    url: str
+    batch_size: int = 500
+    timeout: float = 5.0
+    """Seconds (wall time) the receiver has to answer one push."""
+    linger: float = 0.0
+    """Seconds to wait for a batch to fill before pushing a partial one."""
+    retry: RetrySettings = RetrySettings()
+    chaos: PushChaos = PushChaos()
+
+
+@dataclass(frozen=True)
 class AccountSettings:
     userid: str
     password: str
@@ -29,17 +72,128 @@ class AccountSettings:
     gbk: bool = True
     """Accept GBK content (with a warning); False rejects it."""
     msgids: MsgidRange = "above-2^53"
+    allowed_ips: tuple[str, ...] = ()
+    """Addresses or networks (CIDR) allowed to call; empty allows any."""
+    max_connections: int = 100
+    """Requests of this account in flight at once (the manual's default is 100)."""
+    push: PushSettings | None = None
+    """Where status reports are pushed; None leaves them for get_rpt."""
 
 
 @dataclass(frozen=True)
 class Delay:
+    """A delay distribution: fixed (min == max), uniform, or a log-normal long tail."""
+
     min: float
     max: float
+    median: float | None = None
+    p99: float | None = None
+
+    def draw(self, rng: random.Random) -> float:
+        if self.median is not None and self.p99 is not None:
+            sigma = math.log(self.p99 / self.median) / 2.326  # z of the 99th percentile
+            value = rng.lognormvariate(math.log(self.median), sigma)
+            return float(min(max(value, self.min), self.max))
+        if self.min == self.max:
+            return self.min
+        return rng.uniform(self.min, self.max)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    weight: float
+    status: int
+    errcode: str
+    errdesc: str | None
+    """None lets the gateway write an operator-style text (seeded)."""
+
+
+DELIVERED = Outcome(1.0, 0, "DELIVRD", "success")
 
 
 @dataclass(frozen=True)
 class ReportSettings:
     delay: Delay = Delay(1.0, 1.0)
+    outcomes: tuple[Outcome, ...] = (DELIVERED,)
+
+
+@dataclass(frozen=True)
+class Match:
+    """Conditions of a rule; each one given must hold. Numbers are normalised digits."""
+
+    endpoint: str | None = None
+    userid: str | None = None
+    mobile: str | None = None
+    mobile_prefix: str | None = None
+    countrycode: int | None = None
+    content: re.Pattern[str] | None = None
+    custid: str | None = None
+    nth: int | None = None
+    every: int | None = None
+    probability: float | None = None
+
+    @property
+    def about_numbers(self) -> bool:
+        return (self.mobile, self.mobile_prefix, self.countrycode) != (None, None, None)
+
+    def number_matches(self, digits: str, countrycode: int) -> bool:
+        return (
+            (self.mobile is None or digits == self.mobile)
+            and (self.mobile_prefix is None or digits.startswith(self.mobile_prefix))
+            and (self.countrycode is None or countrycode == self.countrycode)
+        )
+
+
+FaultKind = Literal[
+    "http_status", "delay", "drop_connection", "garbage_body", "truncated_body", "stall"
+]
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: FaultKind
+    seconds: float = 0.0
+    """How long for ``delay`` and ``stall``."""
+    http_status: int = 0
+    retry_after: float | None = None
+    accepted: bool = False
+    """Whether the request is processed (messages accepted) before the answer is broken."""
+
+    @property
+    def breaks_answer(self) -> bool:
+        return self.kind != "delay"
+
+    def describe(self) -> str:
+        if self.kind == "http_status":
+            return f"HTTP {self.http_status}"
+        if self.kind in ("delay", "stall"):
+            return f"{self.kind} {self.seconds:g} s"
+        return self.kind
+
+
+@dataclass(frozen=True)
+class ReportOverride:
+    status: int | None = None
+    errcode: str | None = None
+    errdesc: str | None = None
+    delay: Delay | None = None
+    lost: bool = False
+    """No report at all for the matching messages."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    index: int
+    """Position in the scenario's list, from 0; the journal names rules by it."""
+    when: Match
+    respond: int | None = None
+    fault: Fault | None = None
+    report: ReportOverride | None = None
+    times: int | None = None
+    line: int = 0
+
+    def describe(self) -> str:
+        return f"rule {self.index} (line {self.line})"
 
 
 DEFAULT_ACCOUNT = AccountSettings(userid="J10003", password="111111")
@@ -53,8 +207,11 @@ class Scenario:
     clock: Literal["real", "virtual"] = "real"
     accounts: tuple[AccountSettings, ...] = (DEFAULT_ACCOUNT,)
     reports: ReportSettings = ReportSettings()
+    rules: tuple[Rule, ...] = ()
     journal_limit: int = 100_000
-    """Entries kept per journal (requests, messages, reports); the oldest go first."""
+    """Entries kept per journal (requests, messages, reports, pushes); the oldest go first."""
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+    """Things that are allowed but probably not meant (``mockgateway check`` prints them)."""
 
     def account(self, userid: str) -> AccountSettings | None:
         for account in self.accounts:
