@@ -53,12 +53,14 @@ def _check(files: list[str]) -> int:
     failed = False
     for name in files:
         try:
-            load_file(name)
+            scenario = load_file(name)
         except ScenarioError as error:
             failed = True
             for problem in error.problems:
                 print(problem, file=sys.stderr)
         else:
+            for warning in scenario.warnings:
+                print(f"warning: {warning}", file=sys.stderr)
             print(f"{name}: ok")
     return 1 if failed else 0
 

@@ -116,7 +116,9 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_an_unknown_scenario_name_is_a_clear_error() -> None:
     result = run_cli("serve", "--port", "0", "--scenario", "no-such-thing")
     assert result.returncode == 2
-    assert "no file and no built-in scenario of that name (built-in: default" in result.stderr
+    assert "no file and no built-in scenario of that name (built-in: auth-strict, default" in (
+        result.stderr
+    )
 
 
 def test_a_port_in_use_is_a_clear_error() -> None:
@@ -149,3 +151,11 @@ def test_check_accepts_good_files_and_lists_every_problem_of_bad_ones(tmp_path: 
 def test_builtin_scenarios_check_clean(builtin: str) -> None:
     path = Path(__file__).parents[1] / "mockgateway" / "scenarios" / f"{builtin}.yaml"
     assert run_cli("check", str(path)).returncode == 0
+
+
+def test_check_warns_about_codes_in_neither_table_but_passes(tmp_path: Path) -> None:
+    odd = tmp_path / "odd.yaml"
+    odd.write_text("rules:\n  - respond: {result: -42}\n")
+    result = run_cli("check", str(odd))
+    assert result.returncode == 0
+    assert f"warning: {odd}:2: rules.0.respond.result: -42 is in neither" in result.stderr

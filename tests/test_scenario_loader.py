@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mockgateway.scenario import ScenarioError, load_named, load_text
+from mockgateway.scenario.loader import builtin_names
 from mockgateway.scenario.model import Scenario
 
 
@@ -93,3 +94,138 @@ def test_accounts_inherit_and_override_the_top_level() -> None:
     a, b = scenario.accounts
     assert (a.auth.lockout_after, a.auth.timestamp_window, a.numbers) == (9, 60, "relaxed")
     assert (b.auth.lockout_after, b.auth.timestamp_window, b.numbers) == (2, 60, "strict")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "reports:\n  outcomes:\n    - {weight: 0, errcode: DELIVRD}\n",
+            "s.yaml:2: reports.outcomes: the weights add up to 0",
+        ),
+        ("reports: {delay: {median: 5, p99: 2}}\n", "s.yaml:1: reports.delay: p99 (2) must be"),
+        (
+            "reports:\n  outcomes:\n    - {weight: 1, colour: red}\n",
+            "s.yaml:3: reports.outcomes.0.colour: unknown key 'colour'",
+        ),
+        ("push: {url: 'ftp://x/y'}\n", "s.yaml:1: push.url: 'ftp://x/y' is not an http://"),
+        ("push: {url: 'http://:80/'}\n", "s.yaml:1: push.url: 'http://:80/' is not an http://"),
+        ("push: {batch_size: 10}\n", "s.yaml:1: push: push needs a url"),
+        ("push: {url: 'http://a/', batch_size: 501}\n", "push.batch_size: must be at most 500"),
+        (
+            "push: {url: 'http://a/', retry: {backoff: 9, max_backoff: 1}}\n",
+            "push.retry: backoff (9) is above max_backoff (1)",
+        ),
+        (
+            "push: {url: 'http://a/', chaos: {duplicate: 2}}\n",
+            "push.chaos.duplicate: must be at most 1",
+        ),
+        ("allowed_ips: [300.1.1.1]\n", "allowed_ips.0: '300.1.1.1' is not an IP address"),
+        ("max_connections: 0\n", "max_connections: must be at least 1"),
+        ("rules: {a: 1}\n", "rules: must be a list of rules"),
+        (
+            "rules:\n  - when: {nth: 2}\n",
+            "s.yaml:2: rules.0: a rule needs respond, fault or report",
+        ),
+        ("rules:\n  - respond: {}\n", "rules.0.respond: respond needs a result code"),
+        ("rules:\n  - respond: {result: 0}\n", "rules.0.respond.result: 0 is success"),
+        (
+            "rules:\n  - when: {endpoint: send_all}\n    respond: {result: -1}\n",
+            "rules.0.when.endpoint: must be one of send_single",
+        ),
+        (
+            "rules:\n  - when: {userid: NOBODY}\n    respond: {result: -100001}\n",
+            "rules.0.when.userid: no account 'NOBODY'",
+        ),
+        (
+            "rules:\n  - when: {mobile: 'abc'}\n    respond: {result: -100001}\n",
+            "rules.0.when.mobile: 'abc' is not a number",
+        ),
+        (
+            "rules:\n  - when: {content: '(('}\n    respond: {result: -100001}\n",
+            "rules.0.when.content: not a valid regular expression",
+        ),
+        (
+            "rules:\n  - when: {probability: 1.5}\n    respond: {result: -100001}\n",
+            "rules.0.when.probability: must be at most 1",
+        ),
+        (
+            "rules:\n  - when: {nth: 0}\n    respond: {result: -100001}\n",
+            "rules.0.when.nth: must be at least 1",
+        ),
+        (
+            "rules:\n  - fault: {http_status: 503, drop_connection: true}\n",
+            "rules.0.fault: give exactly one of http_status",
+        ),
+        ("rules:\n  - fault: {http_status: 200}\n", "rules.0.fault.http_status: 200 is a success"),
+        (
+            "rules:\n  - fault: {garbage_body: 1}\n",
+            "rules.0.fault.garbage_body: write garbage_body: true",
+        ),
+        (
+            "rules:\n  - fault: {delay: 1, retry_after: 3}\n",
+            "rules.0.fault.retry_after: retry_after goes with http_status",
+        ),
+        (
+            "rules:\n  - fault: {drop_connection: true}\n    respond: {result: -100999}\n",
+            "rules.0: respond and a fault that breaks the answer exclude each other",
+        ),
+        (
+            "rules:\n  - report: {lost: true, errcode: UNDELIV}\n",
+            "rules.0.report: lost: true means no report",
+        ),
+        (
+            "rules:\n  - respond: {result: -100999}\n    times: 0\n",
+            "rules.0.times: must be at least 1",
+        ),
+    ],
+)
+def test_invalid_scenarios_of_the_full_language(text: str, expected: str) -> None:
+    found = problems(text)
+    assert any(expected in p for p in found), found
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_every_ready_made_scenario_loads(name: str) -> None:
+    scenario = load_named(name)
+    assert scenario.name == name
+    assert scenario.warnings == ()
+
+
+def test_ready_made_scenarios_are_the_promised_ones() -> None:
+    assert set(builtin_names()) >= {
+        "default",
+        "slow-gateway",
+        "flaky-gateway",
+        "auth-strict",
+        "delivery-failures",
+        "push-callback",
+    }
+
+
+def test_codes_in_neither_table_and_odd_pairs_are_warned_about() -> None:
+    scenario = load_text(
+        "rules:\n  - respond: {result: -123}\n  - respond: {result: 100058}\n"
+        "reports:\n  outcomes:\n    - {status: 0, errcode: UNDELIV}\n",
+        source="s.yaml",
+    )
+    assert scenario.warnings == (
+        "s.yaml:2: rules.0.respond.result: -123 is in neither the V5.13 nor the V5.7.2 error table",
+        "s.yaml:6: reports.outcomes.0: status 0 with errcode UNDELIV: a real gateway pairs "
+        "status 0 with DELIVRD",
+    )
+
+
+def test_rule_numbers_are_normalised_and_endpoints_canonical() -> None:
+    scenario = load_text(
+        "rules:\n  - when: {mobile: '+85292041234', endpoint: batch_send}\n"
+        "    respond: {result: -100999}\n"
+        "  - when: {mobile_prefix: '0086139'}\n    report: {errcode: EXPIRED}\n"
+    )
+    first, second = scenario.rules
+    assert (first.when.mobile, first.when.endpoint, first.line) == ("85292041234", "send_batch", 2)
+    assert second.when.mobile_prefix == "86139"
+    assert second.report is not None and (second.report.status, second.report.errcode) == (
+        1,
+        "EXPIRED",
+    )

@@ -8,6 +8,7 @@ lock-out, pwd, custid/exdata, numbers, content) so one request always gets the s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import itertools
 import random
@@ -270,15 +271,11 @@ class Gateway:
             self._change = None
 
     async def next_change(self, timeout: float) -> None:
-        """Wait until something changes, or ``timeout`` (scheduling clock) passes."""
+        """Wait until something changes, or ``timeout`` seconds of wall time pass."""
         if self._change is None:
             self._change = asyncio.Event()
-        event = self._change
-        timer = self.clock.call_at(self.clock.now() + timeout, event.set)
-        try:
-            await event.wait()
-        finally:
-            timer.cancel()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._change.wait(), timeout)
 
     # --- the API -------------------------------------------------------------------------
 

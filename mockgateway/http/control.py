@@ -6,15 +6,19 @@ hold a 64-bit integer in a number.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiohttp import web
 
 from mockgateway.domain.clock import VirtualClock
-from mockgateway.domain.records import Message, Report, RequestRecord
+from mockgateway.domain.gateway import Gateway
+from mockgateway.domain.records import Message, PushAttempt, Report, ReportState, RequestRecord
 from mockgateway.http.keys import GATEWAY
 from mockgateway.protocol import mobiles
 from mockgateway.scenario import ScenarioError, load_text
+from mockgateway.scenario.loader import is_http_url
 
 routes = web.RouteTableDef()
 
@@ -54,9 +58,11 @@ def request_view(record: RequestRecord) -> dict[str, Any]:
         "userid": record.userid,
         "fields": record.fields,
         "result": record.result,
-        "accepted": record.result == 0,
+        "accepted": record.accepted,
         "diagnosis": record.diagnosis,
         "warnings": record.warnings,
+        "rule": record.rule,
+        "fault": record.fault,
         "msgids": record.msgids,
         "msgids_str": [str(m) for m in record.msgids],
     }
@@ -76,7 +82,27 @@ def report_view(report: Report) -> dict[str, Any]:
         "errdesc": report.errdesc,
         "due": report.due,
         "state": report.state.value,
+        "seqid": report.seqid,
         "left_at": report.left_at,
+    }
+
+
+def push_view(attempt: PushAttempt) -> dict[str, Any]:
+    return {
+        "userid": attempt.userid,
+        "seqid": attempt.seqid,
+        "url": attempt.url,
+        "attempt": attempt.attempt,
+        "at": attempt.at,
+        "count": len(attempt.msgids),
+        "msgids": attempt.msgids,
+        "msgids_str": [str(m) for m in attempt.msgids],
+        "http_status": attempt.http_status,
+        "answer": attempt.answer,
+        "outcome": attempt.outcome,
+        "next_retry_at": attempt.next_retry_at,
+        "parked": attempt.parked,
+        "duplicate": attempt.duplicate,
     }
 
 
@@ -84,11 +110,112 @@ def _listing(items: list[dict[str, Any]], dropped: int) -> web.Response:
     return web.json_response({"count": len(items), "dropped": dropped, "items": items})
 
 
+def _error(message: str, status: int) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
 def _matches_mobile(wanted: str | None, digits: str | list[str]) -> bool:
     if wanted is None:
         return True
     normal = mobiles.normalise(wanted.strip()) or wanted.strip()
     return normal in digits if isinstance(digits, list) else normal == digits
+
+
+Query = Mapping[str, str]
+
+
+class BadFilter(ValueError):
+    """A filter value that cannot be read; the control API answers 400 with it."""
+
+
+def _since(q: Query) -> float | None:
+    try:
+        return float(q["since"]) if "since" in q else None
+    except ValueError:
+        raise BadFilter(f"since must be epoch seconds, got {q['since']!r}") from None
+
+
+def select_messages(gateway: Gateway, q: Query) -> list[Message]:
+    since = _since(q)
+    return [
+        m
+        for m in gateway.messages
+        if _matches_mobile(q.get("mobile"), m.mobile_digits)
+        and q.get("custid", m.custid) == m.custid
+        and q.get("userid", m.userid) == m.userid
+        and (since is None or m.submitted_at >= since)
+    ]
+
+
+def select_requests(gateway: Gateway, q: Query) -> list[RequestRecord]:
+    accepted = q.get("accepted")
+    if accepted not in (None, "true", "false"):
+        raise BadFilter(f"accepted must be true or false, got {accepted!r}")
+    return [
+        r
+        for r in gateway.requests
+        if _matches_mobile(q.get("mobile"), r.mobiles)
+        and q.get("endpoint", r.endpoint) == r.endpoint
+        and q.get("userid", r.userid) == r.userid
+        and (accepted is None or (accepted == "true") == r.accepted)
+    ]
+
+
+def select_reports(gateway: Gateway, q: Query) -> list[Report]:
+    state = q.get("state")
+    if state is not None and state not in {s.value for s in ReportState}:
+        known = ", ".join(s.value for s in ReportState)
+        raise BadFilter(f"state must be one of {known}, got {state!r}")
+    return [
+        r
+        for r in gateway.reports
+        if _matches_mobile(q.get("mobile"), r.message.mobile_digits)
+        and q.get("userid", r.message.userid) == r.message.userid
+        and (state is None or state == r.state.value)
+    ]
+
+
+def select_pushes(gateway: Gateway, q: Query) -> list[PushAttempt]:
+    outcome = q.get("outcome")
+    return [
+        p
+        for p in gateway.pushes
+        if q.get("userid", p.userid) == p.userid
+        and q.get("seqid", str(p.seqid)) == str(p.seqid)
+        and (outcome is None or p.outcome.startswith(outcome))
+    ]
+
+
+def _due_reports(gateway: Gateway, q: Query) -> int:
+    now = gateway.clock.now()
+    return sum(1 for r in select_reports(gateway, q) if r.due <= now)
+
+
+def _pushed_reports(gateway: Gateway, q: Query) -> int:
+    return sum(1 for r in select_reports(gateway, q) if r.state is ReportState.PUSHED)
+
+
+COUNTS: dict[str, Callable[[Gateway, Query], int]] = {
+    "messages": lambda g, q: len(select_messages(g, q)),
+    "requests": lambda g, q: len(select_requests(g, q)),
+    "reports": _due_reports,
+    "pushed": _pushed_reports,
+}
+"""What ``/_mock/wait`` can wait for; ``reports`` counts reports that have fallen due."""
+
+
+def _listed(
+    request: web.Request,
+    select: Callable[[Gateway, Query], list[Any]],
+    view: Callable[[Any], dict[str, Any]],
+    dropped: Callable[[Gateway], int],
+) -> web.Response:
+    gateway = request.app[GATEWAY]
+    try:
+        items = [view(item) for item in select(gateway, request.query)]
+    except BadFilter as error:
+        return _error(str(error), 400)
+    return _listing(items, dropped(gateway))
 
 
 @routes.get("/_mock/health")
@@ -101,46 +228,51 @@ async def health(request: web.Request) -> web.Response:
 
 @routes.get("/_mock/messages")
 async def messages(request: web.Request) -> web.Response:
-    gateway = request.app[GATEWAY]
-    q = request.query
-    since = float(q["since"]) if "since" in q else None
-    items = [
-        message_view(m)
-        for m in gateway.messages
-        if _matches_mobile(q.get("mobile"), m.mobile_digits)
-        and q.get("custid", m.custid) == m.custid
-        and q.get("userid", m.userid) == m.userid
-        and (since is None or m.submitted_at >= since)
-    ]
-    return _listing(items, gateway.messages.dropped)
+    return _listed(request, select_messages, message_view, lambda g: g.messages.dropped)
 
 
 @routes.get("/_mock/requests")
 async def requests(request: web.Request) -> web.Response:
-    gateway = request.app[GATEWAY]
-    q = request.query
-    accepted = q.get("accepted")
-    items = [
-        request_view(r)
-        for r in gateway.requests
-        if _matches_mobile(q.get("mobile"), r.mobiles)
-        and q.get("endpoint", r.endpoint) == r.endpoint
-        and (accepted is None or (accepted == "true") == (r.result == 0))
-    ]
-    return _listing(items, gateway.requests.dropped)
+    return _listed(request, select_requests, request_view, lambda g: g.requests.dropped)
 
 
 @routes.get("/_mock/reports")
 async def reports(request: web.Request) -> web.Response:
+    return _listed(request, select_reports, report_view, lambda g: g.reports.dropped)
+
+
+@routes.get("/_mock/pushes")
+async def pushes(request: web.Request) -> web.Response:
+    return _listed(request, select_pushes, push_view, lambda g: g.pushes.dropped)
+
+
+@routes.post("/_mock/pushes/retry")
+async def retry_pushes(request: web.Request) -> web.Response:
     gateway = request.app[GATEWAY]
-    q = request.query
-    items = [
-        report_view(r)
-        for r in gateway.reports
-        if _matches_mobile(q.get("mobile"), r.message.mobile_digits)
-        and q.get("state", r.state.value) == r.state.value
-    ]
-    return _listing(items, gateway.reports.dropped)
+    userid = request.query.get("userid")
+    if userid is not None and userid not in gateway.account_userids():
+        return _error(f"no account {userid!r}", 404)
+    return web.json_response({"redriven": gateway.retry_parked(userid)})
+
+
+@routes.put("/_mock/accounts/{userid}/push")
+async def set_push(request: web.Request) -> web.Response:
+    gateway = request.app[GATEWAY]
+    userid = request.match_info["userid"]
+    if userid not in gateway.account_userids():
+        known = ", ".join(gateway.account_userids())
+        return _error(f"no account {userid!r} (accounts: {known})", 404)
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or "url" not in body:
+        return _error('expected {"url": "http://host:port/path"} or {"url": null}', 400)
+    url = body["url"]
+    if url is not None and (not isinstance(url, str) or not is_http_url(url)):
+        return _error(f"{url!r} is not an http:// or https:// URL with a host", 400)
+    await gateway.set_push(userid, url)
+    return web.json_response({"userid": userid, "url": url})
 
 
 @routes.post("/_mock/reset")
@@ -161,24 +293,67 @@ async def put_scenario(request: web.Request) -> web.Response:
             {"error": "invalid scenario", "problems": [str(p) for p in error.problems]}, status=400
         )
     gateway.use_scenario(scenario)
-    return web.json_response({"status": "replaced", "scenario": scenario.name})
+    return web.json_response(
+        {"status": "replaced", "scenario": scenario.name, "warnings": list(scenario.warnings)}
+    )
 
 
 @routes.post("/_mock/clock/advance")
 async def advance(request: web.Request) -> web.Response:
+    """Moves virtual time and returns once the pushes it released have been attempted."""
     gateway = request.app[GATEWAY]
-    clock = gateway.clock
-    if not isinstance(clock, VirtualClock):
-        return web.json_response(
-            {"error": "the clock is real: set `clock: virtual` in the scenario to move it"},
-            status=409,
-        )
+    if not isinstance(gateway.clock, VirtualClock):
+        return _error("the clock is real: set `clock: virtual` in the scenario to move it", 409)
     try:
         body = await request.json()
         seconds = float(body["seconds"])
-        now = clock.advance(seconds)
+        if not seconds >= 0:
+            raise ValueError("negative")
     except (ValueError, KeyError, TypeError) as exc:
-        return web.json_response(
-            {"error": f'expected {{"seconds": N}} with N >= 0 ({exc})'}, status=400
-        )
+        return _error(f'expected {{"seconds": N}} with N >= 0 ({exc})', 400)
+    now = await gateway.advance(seconds)
     return web.json_response({"now": now})
+
+
+DEFAULT_WAIT = 10.0
+
+
+@routes.get("/_mock/wait")
+async def wait(request: web.Request) -> web.Response:
+    """Long-poll until a count reaches N: ``messages``, ``requests``, ``reports`` or ``pushed``."""
+    gateway = request.app[GATEWAY]
+    q = request.query
+    kinds = [k for k in COUNTS if k in q]
+    if len(kinds) != 1:
+        return _error(f"give exactly one of {', '.join(COUNTS)}=N", 400)
+    (kind,) = kinds
+    try:
+        wanted = int(q[kind])
+        timeout = float(q.get("timeout", DEFAULT_WAIT))
+        if timeout < 0:
+            raise ValueError("timeout below 0")
+    except ValueError as exc:
+        return _error(f"{kind} must be a whole number and timeout seconds ({exc})", 400)
+    count = COUNTS[kind]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            seen = count(gateway, q)
+        except BadFilter as error:
+            return _error(str(error), 400)
+        if seen >= wanted:
+            return web.json_response({"kind": kind, "wanted": wanted, "seen": seen})
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return web.json_response(
+                {
+                    "error": f"timed out after {timeout:g} s waiting for {kind}={wanted}",
+                    "kind": kind,
+                    "wanted": wanted,
+                    "seen": seen,
+                },
+                status=408,
+            )
+        # Reports fall due with time, not with a change: look again often while waiting on them.
+        await gateway.next_change(min(remaining, 0.05) if kind == "reports" else remaining)

@@ -100,7 +100,8 @@ def load_text(text: str, *, source: str = "<scenario>", default_name: str = "sce
     scenario = _scenario(check, {} if data is None else data, default_name)
     if check.problems:
         raise ScenarioError(sorted(check.problems, key=lambda p: p.line))
-    return replace(scenario, warnings=tuple(str(w) for w in check.warnings))
+    warnings = sorted(check.warnings, key=lambda p: p.line)
+    return replace(scenario, warnings=tuple(str(w) for w in warnings))
 
 
 def _collect_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
@@ -402,7 +403,7 @@ def _push(
     if url is None:
         c.fail(path, "push needs a url (http://host:port/path)")
         url = ""
-    elif not isinstance(url, str) or not _is_http_url(url):
+    elif not isinstance(url, str) or not is_http_url(url):
         c.fail((*path, "url"), f"{url!r} is not an http:// or https:// URL with a host")
         url = ""
     inherited = base or PushSettings(url="")
@@ -448,7 +449,7 @@ def _push(
     )
 
 
-def _is_http_url(url: str) -> bool:
+def is_http_url(url: str) -> bool:
     from urllib.parse import urlsplit
 
     try:
