@@ -123,6 +123,7 @@ async def _run(host: str, port: int, scenario: Scenario) -> None:
     await runner.cleanup()
     print(
         f"mockgateway stopped: {gateway.requests.total} requests, {gateway.messages.total} "
-        f"messages, {gateway.pending_reports()} reports not yet collected",
+        f"messages, {gateway.pending_reports()} reports not yet collected or pushed "
+        f"({gateway.undelivered_reports()} of them parked as undelivered)",
         flush=True,
     )

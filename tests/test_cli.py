@@ -6,8 +6,10 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -159,3 +161,33 @@ def test_check_warns_about_codes_in_neither_table_but_passes(tmp_path: Path) -> 
     result = run_cli("check", str(odd))
     assert result.returncode == 0
     assert f"warning: {odd}:2: rules.0.respond.result: -42 is in neither" in result.stderr
+
+
+def test_sigterm_lets_a_push_in_flight_end_and_counts_what_was_not_delivered(
+    tmp_path: Path,
+) -> None:
+    silent = socket.socket()  # listens, never answers: the push waits for its timeout
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    scenario = tmp_path / "push.yaml"
+    scenario.write_text(
+        "reports: {delay: 0}\naccounts:\n  - userid: J10003\n    password: '111111'\n"
+        f"    push: {{url: 'http://127.0.0.1:{port}/rpt', timeout: 1}}\n"
+    )
+    try:
+        with serve("--port", "0", "--scenario", str(scenario)) as (process, url):
+            fields = {**credentials("J10003", "111111"), "mobile": "85292041234", "content": "hi"}
+            assert post_json(f"{url}/sms/v2/std/send_single", fields)["result"] == 0
+            for _ in range(200):  # until the push is in flight
+                with urllib.request.urlopen(f"{url}/_mock/pushes", timeout=5) as response:
+                    if json.load(response)["count"]:
+                        break
+                time.sleep(0.05)
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=READY_TIMEOUT)
+    finally:
+        silent.close()
+    assert process.returncode == 0, err
+    assert "1 reports not yet collected or pushed (0 of them parked as undelivered)" in out
+    assert "Traceback" not in err

@@ -1,0 +1,327 @@
+"""Pushing status reports to a real receiver on 127.0.0.1: batches, seqids, acknowledgement,
+retries with backoff, parking, re-driving, and nothing lost. Time moves only by the virtual
+clock (``POST /_mock/clock/advance`` returns once the pushes it released were attempted)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from mockgateway.protocol.auth import md5_pwd
+from tests.conftest import Harness, Start
+
+Behaviour = Callable[[dict[str, Any], int], Any]
+"""(push body, 1-based count of pushes received) -> (status, body) or an awaitable of it."""
+
+
+def ack(body: dict[str, Any], _: int) -> tuple[int, Any]:
+    return 200, {"cmd": "RPT_RESP", "seqid": body["seqid"], "result": 0}
+
+
+@dataclass
+class Receiver:
+    server: TestServer
+    behaviour: Behaviour = ack
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("/rpt"))
+
+    def acknowledged_msgids(self) -> list[int]:
+        return [r["msgid"] for body in self.received for r in body["rpts"]]
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    holder: list[Receiver] = []
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        me = holder[0]
+        body = json.loads(await request.read())
+        me.received.append(body)
+        result = me.behaviour(body, len(me.received))
+        if asyncio.iscoroutine(result):
+            result = await result
+        status, answer = result
+        text = answer if isinstance(answer, str) else json.dumps(answer)
+        return web.Response(status=status, text=text)
+
+    app = web.Application(client_max_size=16 * 1024 * 1024)
+    app.router.add_post("/rpt", handle)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    holder.append(Receiver(server))
+    yield holder[0]
+    await server.close()
+
+
+PUSH = """
+clock: virtual
+seed: 3
+reports: {{delay: 1}}
+accounts:
+  - userid: J10003
+    password: "111111"
+    push:
+      url: {url}
+      timeout: {timeout}
+      retry: {{attempts: {attempts}, backoff: 1, max_backoff: 60, jitter: 0.1}}
+      {extra}
+"""
+
+
+async def pushing(
+    start: Start, receiver: Receiver, *, attempts: int = 5, timeout: float = 2, extra: str = ""
+) -> Harness:
+    text = PUSH.format(url=receiver.url, attempts=attempts, timeout=timeout, extra=extra)
+    return await start(text)
+
+
+async def advance(gw: Harness, seconds: float) -> None:
+    response = await gw.client.post("/_mock/clock/advance", json={"seconds": seconds})
+    assert response.status == 200
+
+
+async def control(gw: Harness, path: str, **params: str) -> dict[str, Any]:
+    response = await gw.client.get(path, params=params)
+    assert response.status == 200
+    body: dict[str, Any] = await response.json()
+    return body
+
+
+def numbers(count: int, start: int = 0) -> str:
+    return ",".join(f"85292{n:06d}" for n in range(start, start + count))
+
+
+async def test_1200_reports_go_in_batches_of_500_with_seqids_and_a_verifiable_pwd(
+    start: Start, receiver: Receiver
+) -> None:
+    gw = await pushing(start, receiver)
+    sent = []
+    for first in (0, 1000):
+        answer = await gw.call(
+            "send_batch", mobile=numbers(1000 if first == 0 else 200, first), content="hi"
+        )
+        sent += [m["msgid"] for m in answer["messages"]]
+    await advance(gw, 2)
+    assert [len(b["rpts"]) for b in receiver.received] == [500, 500, 200]
+    assert [b["seqid"] for b in receiver.received] == [1, 2, 3]
+    assert receiver.acknowledged_msgids() == sent  # each once, in the order they fell due
+    for body in receiver.received:
+        assert list(body) == ["userid", "pwd", "timestamp", "cmd", "seqid", "rpts"]
+        assert body["cmd"] == "RPT_REQ" and body["userid"] == "J10003"
+        assert body["pwd"] == md5_pwd("J10003", "111111", body["timestamp"])
+    rpt = receiver.received[0]["rpts"][0]
+    assert list(rpt) == [
+        "msgid", "custid", "pknum", "pktotal", "mobile", "countrycode", "spno", "exno",
+        "stime", "rtime", "status", "errcode", "errdesc", "exdata",
+    ]  # fmt: skip
+    pushed = await control(gw, "/_mock/reports", state="pushed")
+    assert pushed["count"] == 1200
+    assert {r["seqid"] for r in pushed["items"]} == {1, 2, 3}
+
+
+async def test_nothing_is_pushed_before_it_is_due(start: Start, receiver: Receiver) -> None:
+    gw = await pushing(start, receiver)
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    await advance(gw, 0.5)
+    assert receiver.received == []
+    await advance(gw, 0.6)
+    assert len(receiver.received) == 1
+
+
+async def test_a_receiver_down_for_its_first_attempts_gets_everything_once(
+    start: Start, receiver: Receiver
+) -> None:
+    receiver.behaviour = lambda body, n: (503, "down for a deploy") if n <= 3 else ack(body, n)
+    gw = await pushing(start, receiver, attempts=6)
+    await gw.call("send_batch", mobile=numbers(3), content="hi")
+    await advance(gw, 600)
+    assert [b["seqid"] for b in receiver.received] == [1, 1, 1, 1]  # the same seqid each time
+    pushes = (await control(gw, "/_mock/pushes"))["items"]
+    assert [p["outcome"].split(":")[0] for p in pushes] == ["failed"] * 3 + ["acknowledged"]
+    assert pushes[0]["http_status"] == 503 and pushes[0]["answer"] == "down for a deploy"
+    waits = [p["next_retry_at"] - p["at"] for p in pushes[:3]]
+    assert waits[0] < waits[1] < waits[2]  # backoff grows: about 1, 2, 4 s
+    reports = (await control(gw, "/_mock/reports"))["items"]
+    assert [r["state"] for r in reports] == ["pushed"] * 3
+
+
+async def refused_url() -> str:
+    """A URL on 127.0.0.1 where nothing listens."""
+    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    server.close()
+    await server.wait_closed()
+    return f"http://127.0.0.1:{port}/rpt"
+
+
+async def never_answers(body: dict[str, Any], n: int) -> tuple[int, Any]:
+    await asyncio.sleep(30)
+    return ack(body, n)
+
+
+FAILURES: dict[str, tuple[Behaviour | None, str]] = {
+    "refused": (None, "cannot connect"),
+    "timeout": (never_answers, "no answer within the timeout (0.2 s)"),
+    "non-200": (lambda b, n: (500, {"cmd": "RPT_RESP", "seqid": b["seqid"], "result": 0}), "HTTP 500"),
+    "wrong cmd": (lambda b, n: (200, {"cmd": "MO_RESP", "seqid": b["seqid"], "result": 0}), "cmd is 'MO_RESP'"),
+    "wrong seqid": (lambda b, n: (200, {"cmd": "RPT_RESP", "seqid": 99, "result": 0}), "seqid 99 answers another push"),
+    "seqid as text": (lambda b, n: (200, {"cmd": "RPT_RESP", "seqid": "1", "result": 0}), "seqid must be the integer 1, got '1'"),
+    "non-zero result": (lambda b, n: (200, {"cmd": "RPT_RESP", "seqid": b["seqid"], "result": -100999}), "result -100999"),
+    "not JSON": (lambda b, n: (200, "OK"), "the answer is not JSON ('OK')"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", FAILURES)
+async def test_each_failure_is_retried_with_the_same_seqid_and_never_counted_pushed(
+    start: Start, receiver: Receiver, kind: str
+) -> None:
+    behaviour, reason = FAILURES[kind]
+    if behaviour is not None:
+        receiver.behaviour = behaviour
+    gw = await pushing(start, receiver, attempts=2, timeout=0.2)
+    if behaviour is None:
+        await gw.gateway.set_push("J10003", await refused_url())
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    await advance(gw, 1)
+    await advance(gw, 5)
+    pushes = (await control(gw, "/_mock/pushes"))["items"]
+    assert [(p["seqid"], p["attempt"]) for p in pushes] == [(1, 1), (1, 2)]
+    assert all(reason in p["outcome"] for p in pushes), pushes
+    assert [p["parked"] for p in pushes] == [False, True]
+    (report,) = (await control(gw, "/_mock/reports"))["items"]
+    assert (report["state"], report["seqid"]) == ("undelivered", 1)
+
+
+async def test_a_parked_batch_does_not_hold_up_later_ones_and_can_be_re_driven(
+    start: Start, receiver: Receiver
+) -> None:
+    receiver.behaviour = lambda body, n: (500, "") if body["seqid"] == 1 else ack(body, n)
+    gw = await pushing(start, receiver, attempts=2)
+    await gw.call("send_single", mobile="85292041234", content="first")
+    await advance(gw, 10)
+    await gw.call("send_single", mobile="85292041235", content="second")
+    await advance(gw, 10)
+    assert [b["seqid"] for b in receiver.received] == [1, 1, 2]
+    assert (await control(gw, "/_mock/reports", state="undelivered"))["count"] == 1
+    receiver.behaviour = ack
+    response = await gw.client.post("/_mock/pushes/retry")
+    assert await response.json() == {"redriven": 1}
+    await advance(gw, 0)
+    assert [b["seqid"] for b in receiver.received] == [1, 1, 2, 1]  # re-driven, same seqid
+    assert (await control(gw, "/_mock/reports", state="pushed"))["count"] == 2
+
+
+async def test_later_batches_wait_behind_a_failing_one(start: Start, receiver: Receiver) -> None:
+    receiver.behaviour = lambda body, n: (503, "") if n <= 2 else ack(body, n)
+    gw = await pushing(start, receiver, extra="batch_size: 2")
+    await gw.call("send_batch", mobile=numbers(4), content="hi")
+    await advance(gw, 60)
+    assert [b["seqid"] for b in receiver.received] == [1, 1, 1, 2]
+
+
+async def test_get_rpt_returns_nothing_while_push_is_on(start: Start, receiver: Receiver) -> None:
+    receiver.behaviour = lambda body, n: (503, "")
+    gw = await pushing(start, receiver, attempts=100)
+    await gw.call("send_batch", mobile=numbers(2), content="hi")
+    await advance(gw, 2)
+    answer = await gw.call("get_rpt")
+    assert (answer["result"], answer["rpts"]) == (0, [])
+    assert "get_rpt returns none" in gw.last().warnings[0]
+    response = await gw.client.put("/_mock/accounts/J10003/push", json={"url": None})
+    assert response.status == 200
+    fetched = await gw.call("get_rpt")  # the batch being retried came back for get_rpt
+    assert len(fetched["rpts"]) == 2
+    assert (await control(gw, "/_mock/reports", state="fetched"))["count"] == 2
+
+
+async def test_the_push_url_is_set_at_run_time(start: Start, receiver: Receiver) -> None:
+    gw = await start("clock: virtual\n")
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    response = await gw.client.put("/_mock/accounts/J10003/push", json={"url": receiver.url})
+    assert await response.json() == {"userid": "J10003", "url": receiver.url}
+    await advance(gw, 2)
+    assert len(receiver.acknowledged_msgids()) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("/_mock/accounts/NOBODY/push", {"url": None}, 404),
+        ("/_mock/accounts/J10003/push", {"link": "x"}, 400),
+        ("/_mock/accounts/J10003/push", {"url": "ftp://x"}, 400),
+    ],
+)
+async def test_bad_push_settings_are_refused(
+    gw: Harness, path: str, body: dict[str, Any], status: int
+) -> None:
+    response = await gw.client.put(path, json=body)
+    assert response.status == status
+    assert "error" in await response.json()
+
+
+async def test_chaos_duplicates_come_under_a_new_seqid(start: Start, receiver: Receiver) -> None:
+    gw = await pushing(start, receiver, extra="chaos: {duplicate: 1.0}")
+    answer = await gw.call("send_single", mobile="85292041234", content="hi")
+    await advance(gw, 2)
+    assert [b["seqid"] for b in receiver.received] == [1, 2]
+    assert receiver.acknowledged_msgids() == [answer["msgid"]] * 2
+    pushes = (await control(gw, "/_mock/pushes"))["items"]
+    assert [p["duplicate"] for p in pushes] == [False, True]
+    (report,) = (await control(gw, "/_mock/reports"))["items"]
+    assert report["seqid"] == 1  # counted once, by the first push
+
+
+async def test_chaos_reorders_batches(start: Start, receiver: Receiver) -> None:
+    gw = await pushing(start, receiver, extra="batch_size: 2\n      chaos: {reorder: true}")
+    answer = await gw.call("send_batch", mobile=numbers(4), content="hi")
+    await advance(gw, 2)
+    sent = [m["msgid"] for m in answer["messages"]]
+    assert receiver.acknowledged_msgids() == [sent[3], sent[2], sent[1], sent[0]]
+
+
+async def test_chaos_delay_holds_pushes_back(start: Start, receiver: Receiver) -> None:
+    gw = await pushing(start, receiver, extra="chaos: {delay: 10}")
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    await advance(gw, 10)
+    assert receiver.received == []
+    await advance(gw, 1.5)
+    assert len(receiver.received) == 1
+
+
+async def test_linger_waits_for_a_fuller_batch(start: Start, receiver: Receiver) -> None:
+    gw = await pushing(start, receiver, extra="linger: 5\n      batch_size: 3")
+    await gw.call("send_batch", mobile=numbers(2), content="hi")
+    await advance(gw, 2)
+    assert receiver.received == []
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    await advance(gw, 1)
+    assert [len(b["rpts"]) for b in receiver.received] == [3]
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    await advance(gw, 6)
+    assert [len(b["rpts"]) for b in receiver.received] == [3, 1]
+
+
+async def test_reset_stops_pushing_and_starts_afresh(start: Start, receiver: Receiver) -> None:
+    receiver.behaviour = lambda body, n: (503, "")
+    gw = await pushing(start, receiver)
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    await advance(gw, 2)
+    assert (await gw.client.post("/_mock/reset")).status == 200
+    before = len(receiver.received)
+    receiver.behaviour = ack
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    await advance(gw, 2)
+    assert [b["seqid"] for b in receiver.received[before:]] == [1]  # seqids start again at 1
+    assert (await control(gw, "/_mock/pushes"))["count"] == 1
+    await advance(gw, 600)
+    assert len(receiver.received) == before + 1  # the old batch is not retried after reset
