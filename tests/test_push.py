@@ -172,13 +172,28 @@ async def never_answers(body: dict[str, Any], n: int) -> tuple[int, Any]:
 FAILURES: dict[str, tuple[Behaviour | None, str]] = {
     "refused": (None, "cannot connect"),
     "timeout": (never_answers, "no answer within the timeout (0.2 s)"),
-    "non-200": (lambda b, n: (500, {"cmd": "RPT_RESP", "seqid": b["seqid"], "result": 0}), "HTTP 500"),
-    "wrong cmd": (lambda b, n: (200, {"cmd": "MO_RESP", "seqid": b["seqid"], "result": 0}), "cmd is 'MO_RESP'"),
-    "wrong seqid": (lambda b, n: (200, {"cmd": "RPT_RESP", "seqid": 99, "result": 0}), "seqid 99 answers another push"),
-    "seqid as text": (lambda b, n: (200, {"cmd": "RPT_RESP", "seqid": "1", "result": 0}), "seqid must be the integer 1, got '1'"),
-    "non-zero result": (lambda b, n: (200, {"cmd": "RPT_RESP", "seqid": b["seqid"], "result": -100999}), "result -100999"),
+    "non-200": (
+        lambda b, n: (500, {"cmd": "RPT_RESP", "seqid": b["seqid"], "result": 0}),
+        "HTTP 500",
+    ),
+    "wrong cmd": (
+        lambda b, n: (200, {"cmd": "MO_RESP", "seqid": b["seqid"], "result": 0}),
+        "cmd is 'MO_RESP'",
+    ),
+    "wrong seqid": (
+        lambda b, n: (200, {"cmd": "RPT_RESP", "seqid": 99, "result": 0}),
+        "seqid 99 answers another push",
+    ),
+    "seqid as text": (
+        lambda b, n: (200, {"cmd": "RPT_RESP", "seqid": "1", "result": 0}),
+        "seqid must be the integer 1, got '1'",
+    ),
+    "non-zero result": (
+        lambda b, n: (200, {"cmd": "RPT_RESP", "seqid": b["seqid"], "result": -100999}),
+        "result -100999",
+    ),
     "not JSON": (lambda b, n: (200, "OK"), "the answer is not JSON ('OK')"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("kind", FAILURES)
