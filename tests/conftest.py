@@ -92,3 +92,6 @@ def start(aiohttp_client: Any) -> Start:
 @pytest.fixture
 async def gw(start: Start) -> Harness:
     return await start()
+
+
+pytest_plugins = ["pytester"]

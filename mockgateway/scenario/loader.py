@@ -73,15 +73,20 @@ def builtin_names() -> list[str]:
     )
 
 
-def load_named(name: str) -> Scenario:
-    """A ready-made scenario shipped in the package, by name (``default``, ...)."""
+def read_named(name: str) -> str:
+    """The text of a ready-made scenario shipped in the package."""
     resource = resources.files("mockgateway") / "scenarios" / f"{name}.yaml"
     if not resource.is_file():
         known = ", ".join(builtin_names())
         raise ScenarioError(
             [Problem(name, 0, f"no file and no built-in scenario of that name (built-in: {known})")]
         )
-    return load_text(resource.read_text(encoding="utf-8"), source=f"{name}.yaml", default_name=name)
+    return resource.read_text(encoding="utf-8")
+
+
+def load_named(name: str) -> Scenario:
+    """A ready-made scenario shipped in the package, by name (``default``, ...)."""
+    return load_text(read_named(name), source=f"{name}.yaml", default_name=name)
 
 
 def load_text(text: str, *, source: str = "<scenario>", default_name: str = "scenario") -> Scenario:

@@ -1,0 +1,212 @@
+"""A gateway running in a background thread, and a blocking handle on its control API.
+
+The handle speaks only HTTP to the gateway, so it is safe from any thread and from sync and async
+tests alike: the gateway's event loop is its own, never the test's. The pytest plugin is a thin
+layer over this; other test runners can use :func:`running_gateway` directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+DEFAULT_TIMEOUT = 10.0
+
+
+class GatewayTimeout(AssertionError):
+    """A ``wait_for`` that did not see its count in time; says what it saw."""
+
+
+class MockGateway:
+    """What a test holds: the gateway's URL and every control-API call as a method.
+
+    ``messages``, ``requests``, ``reports`` and ``pushes`` return the journal's items (dicts, as
+    ``/_mock/...`` gives them), filtered by keyword (``mobile=``, ``userid=``, ``state=``...).
+    """
+
+    def __init__(self, url: str, *, userid: str = "J10003", password: str = "111111") -> None:
+        self.url = url.rstrip("/")
+        self.userid = userid
+        self.password = password
+
+    # --- reading ------------------------------------------------------------------------
+
+    def messages(self, **filters: Any) -> list[dict[str, Any]]:
+        return self._items("messages", filters)
+
+    def requests(self, **filters: Any) -> list[dict[str, Any]]:
+        return self._items("requests", filters)
+
+    def reports(self, **filters: Any) -> list[dict[str, Any]]:
+        return self._items("reports", filters)
+
+    def pushes(self, **filters: Any) -> list[dict[str, Any]]:
+        return self._items("pushes", filters)
+
+    def rejected(self) -> list[dict[str, Any]]:
+        """Requests rejected for the client's own mistakes (not answers forced by a rule)."""
+        return [r for r in self.requests(accepted="false") if r["rule"] is None]
+
+    # --- steering -----------------------------------------------------------------------
+
+    def reset(self) -> None:
+        self._call("POST", "/_mock/reset")
+
+    def use_scenario(self, scenario: str | Path) -> None:
+        """A built-in scenario's name, a file's path, or the YAML text itself."""
+        self._call("PUT", "/_mock/scenario", _scenario_text(scenario).encode("utf-8"))
+
+    def advance(self, seconds: float) -> float:
+        """Move the virtual clock on; returns once the pushes it released were attempted."""
+        answer = self._call("POST", "/_mock/clock/advance", {"seconds": seconds})
+        return float(answer["now"])
+
+    def set_push(self, url: str | None, *, userid: str | None = None) -> None:
+        self._call("PUT", f"/_mock/accounts/{userid or self.userid}/push", {"url": url})
+
+    def retry_pushes(self) -> int:
+        return int(self._call("POST", "/_mock/pushes/retry")["redriven"])
+
+    def wait_for(self, *, timeout: float = DEFAULT_TIMEOUT, **condition: Any) -> int:
+        """Block until a count reaches N: ``messages=N``, ``requests=N``, ``reports=N`` (due)
+        or ``pushed=N`` (acknowledged by the receiver), with filters; returns the count seen."""
+        query = {**condition, "timeout": timeout}
+        try:
+            answer = self._call("GET", "/_mock/wait?" + urllib.parse.urlencode(query), None)
+        except urllib.error.HTTPError as error:
+            if error.code != 408:
+                raise
+            seen = json.loads(error.read())
+            raise GatewayTimeout(
+                f"waited {timeout:g} s for {seen['kind']}={seen['wanted']}, saw {seen['seen']}"
+            ) from None
+        return int(answer["seen"])
+
+    async def await_for(self, *, timeout: float = DEFAULT_TIMEOUT, **condition: Any) -> int:
+        """:meth:`wait_for` for async tests: the test's own event loop keeps running."""
+        return await asyncio.to_thread(lambda: self.wait_for(timeout=timeout, **condition))
+
+    async def advance_async(self, seconds: float) -> float:
+        """:meth:`advance` for async tests whose own receiver must answer the pushes."""
+        return await asyncio.to_thread(self.advance, seconds)
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    def _items(self, kind: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        query = urllib.parse.urlencode({k: _text(v) for k, v in filters.items()})
+        items: list[dict[str, Any]] = self._call("GET", f"/_mock/{kind}?{query}")["items"]
+        return items
+
+    def _call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        data = body if isinstance(body, bytes) else None
+        if body is not None and not isinstance(body, bytes):
+            data = json.dumps(body).encode("utf-8")
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        if method == "GET" and data is None:
+            timeout = 60.0 + float(urllib.parse.parse_qs(path).get("timeout", ["0"])[0])
+        else:
+            timeout = 60.0
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                answer: dict[str, Any] = json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            if error.code == 408:
+                raise
+            detail = error.read().decode("utf-8", "replace")
+            raise RuntimeError(f"{method} {path}: HTTP {error.code}: {detail}") from None
+        return answer
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _scenario_text(scenario: str | Path) -> str:
+    from mockgateway.scenario.loader import builtin_names, read_named
+
+    if isinstance(scenario, Path) or (
+        "\n" not in scenario and scenario.endswith((".yaml", ".yml", ".json"))
+    ):
+        return Path(scenario).read_text(encoding="utf-8")
+    if scenario in builtin_names():
+        return read_named(scenario)
+    return scenario
+
+
+@contextmanager
+def running_gateway(scenario: str | Path | None = None) -> Iterator[MockGateway]:
+    """Start a gateway on 127.0.0.1 (a port the OS picks) in a thread; stop it on exit."""
+    from mockgateway.scenario import load_named, load_text
+
+    if scenario is None:
+        chosen = load_named("default")
+    else:
+        text = _scenario_text(scenario)
+        name = scenario if isinstance(scenario, str) and "\n" not in scenario else "scenario"
+        chosen = load_text(text, source=str(name), default_name=Path(str(name)).stem)
+    server = _ServerThread(chosen)
+    server.start()
+    try:
+        account = chosen.accounts[0]
+        yield MockGateway(server.url, userid=account.userid, password=account.password)
+    finally:
+        server.stop()
+
+
+class _ServerThread(threading.Thread):
+    def __init__(self, scenario: Any) -> None:
+        super().__init__(name="mockgateway", daemon=True)
+        self._scenario = scenario
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop_event: asyncio.Event | None = None
+        self._error: BaseException | None = None
+        self.url = ""
+
+    def start(self) -> None:
+        super().start()
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+
+    def run(self) -> None:
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        from aiohttp import web
+
+        from mockgateway.domain.gateway import Gateway
+        from mockgateway.http.app import create_app
+
+        self._loop = asyncio.get_running_loop()
+        self._stop_event = asyncio.Event()
+        runner = web.AppRunner(create_app(Gateway(self._scenario)), access_log=None)
+        try:
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            port = runner.addresses[0][1]
+            self.url = f"http://127.0.0.1:{port}"
+        except BaseException as error:  # reported to the starting thread
+            self._error = error
+            self._ready.set()
+            await runner.cleanup()
+            return
+        self._ready.set()
+        await self._stop_event.wait()
+        await runner.cleanup()
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stop_event is not None:
+            self._loop.call_soon_threadsafe(self._stop_event.set)
+        self.join(timeout=30)

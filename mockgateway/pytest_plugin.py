@@ -1,0 +1,91 @@
+"""pytest plugin: a gateway for every test, started once per session, reset before each test.
+
+Fixtures:
+    ``mockgateway`` — the :class:`~mockgateway.harness.MockGateway` handle, reset before each
+    test; with the test's ``@pytest.mark.mockgateway(scenario=..., strict=...)`` applied.
+    ``mockgateway_session`` — the session's handle, not reset (rarely wanted).
+    ``mockgateway_scenario`` — override it (session scope) to choose the session's scenario: a
+    built-in name, a file's path, or YAML text. ``MOCKGATEWAY_SCENARIO`` does the same.
+
+Strict mode (on by default; ``MOCKGATEWAY_STRICT=0`` or ``strict=False`` in the marker turns it
+off): a request the gateway rejected for the client's own mistake fails the test at teardown,
+with the gateway's diagnosis, the way pytest-httpserver re-raises errors from its handlers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from mockgateway.harness import MockGateway
+
+MARKER = "mockgateway"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(scenario=None, strict=True): run this test on another scenario (a built-in "
+        "name, a path, or YAML text) and/or let it send rejected requests without failing",
+    )
+
+
+@pytest.fixture(scope="session")
+def mockgateway_scenario() -> str | None:
+    """The session gateway's scenario; None is the built-in default."""
+    return os.environ.get("MOCKGATEWAY_SCENARIO") or None
+
+
+@pytest.fixture(scope="session")
+def mockgateway_session(mockgateway_scenario: str | None) -> Iterator[MockGateway]:
+    from mockgateway.harness import running_gateway
+
+    with running_gateway(mockgateway_scenario) as gateway:
+        yield gateway
+
+
+@pytest.fixture
+def mockgateway(
+    request: pytest.FixtureRequest,
+    mockgateway_session: MockGateway,
+    mockgateway_scenario: str | None,
+) -> Iterator[MockGateway]:
+    from mockgateway.harness import _scenario_text
+
+    marker = request.node.get_closest_marker(MARKER)
+    options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
+    unknown = set(options) - {"scenario", "strict"}
+    if unknown:
+        pytest.fail(f"@pytest.mark.mockgateway takes scenario= and strict=, not {sorted(unknown)}")
+    gateway = mockgateway_session
+    scenario = options.get("scenario")
+    if scenario is not None:
+        gateway.use_scenario(scenario)
+    else:
+        gateway.reset()
+    strict = options.get("strict", os.environ.get("MOCKGATEWAY_STRICT", "1") != "0")
+    try:
+        yield gateway
+        if strict:
+            _fail_on_rejections(gateway)
+    finally:
+        if scenario is not None:  # the next test starts on the session's scenario again
+            gateway.use_scenario(_scenario_text(mockgateway_scenario or "default"))
+
+
+def _fail_on_rejections(gateway: MockGateway) -> None:
+    rejected = gateway.rejected()
+    if not rejected:
+        return
+    lines = [f"mockgateway rejected {len(rejected)} request(s) this test sent:"]
+    for record in rejected:
+        lines.append(
+            f"  {record['method']} /sms/v2/std/{record['path']} ({record['format']}): "
+            f"result {record['result']}: {record['diagnosis']}"
+        )
+    lines.append("(expected? mark the test with @pytest.mark.mockgateway(strict=False))")
+    pytest.fail("\n".join(lines), pytrace=False)
