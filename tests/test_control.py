@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+
+import pytest
 
 from tests.conftest import Harness, Start
 
@@ -117,3 +120,70 @@ async def test_journal_is_bounded_and_counts_what_it_dropped(start: Start) -> No
     body = await get(gw, "/_mock/messages")
     assert (body["count"], body["dropped"]) == (3, 2)
     assert (await get(gw, "/_mock/requests"))["dropped"] == 2
+
+
+async def test_wait_answers_as_soon_as_the_count_is_reached(gw: Harness) -> None:
+    waiting = asyncio.create_task(
+        gw.client.get("/_mock/wait", params={"messages": "2", "mobile": "+85292041234"})
+    )
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    await gw.call("send_single", mobile="85292041235", content="hi")  # filtered out
+    assert not waiting.done()
+    await gw.call("send_single", mobile="0085292041234", content="hi")
+    response = await asyncio.wait_for(waiting, timeout=10)
+    assert response.status == 200
+    assert await response.json() == {"kind": "messages", "wanted": 2, "seen": 2}
+
+
+async def test_wait_times_out_with_408_and_what_it_saw(gw: Harness) -> None:
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    response = await gw.client.get("/_mock/wait", params={"requests": "3", "timeout": "0.1"})
+    assert response.status == 408
+    body = await response.json()
+    assert (body["seen"], body["wanted"]) == (1, 3)
+    assert "timed out after 0.1 s waiting for requests=3" in body["error"]
+
+
+async def test_wait_for_reports_follows_the_virtual_clock(gw: Harness) -> None:
+    await gw.call("send_batch", mobile="85292041234,85292041235", content="hi")
+    waiting = asyncio.create_task(gw.client.get("/_mock/wait", params={"reports": "2"}))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    response = await gw.client.post("/_mock/clock/advance", json={"seconds": 1})
+    assert response.status == 200
+    assert (await asyncio.wait_for(waiting, timeout=10)).status == 200
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"messages": "1", "reports": "1"},
+        {"messages": "many"},
+        {"requests": "1", "accepted": "x"},
+    ],
+)
+async def test_wait_refuses_unclear_questions(gw: Harness, params: dict[str, str]) -> None:
+    response = await gw.client.get("/_mock/wait", params=params)
+    assert response.status == 400
+    assert "error" in await response.json()
+
+
+async def test_nothing_falls_due_before_the_clock_is_advanced(gw: Harness) -> None:
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    assert (await gw.call("get_rpt"))["rpts"] == []
+    response = await gw.client.post("/_mock/clock/advance", json={"seconds": 1})
+    assert response.status == 200
+    (rpt,) = (await gw.call("get_rpt"))["rpts"]
+    assert rpt["rtime"] > rpt["stime"] or rpt["rtime"] == rpt["stime"]
+    assert (await get(gw, "/_mock/reports", state="fetched"))["count"] == 1
+
+
+async def test_bad_filters_are_400_not_500(gw: Harness) -> None:
+    for path, params in [
+        ("/_mock/messages", {"since": "yesterday"}),
+        ("/_mock/reports", {"state": "lost"}),
+        ("/_mock/requests", {"accepted": "maybe"}),
+    ]:
+        response = await gw.client.get(path, params=params)
+        assert response.status == 400, path
