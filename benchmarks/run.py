@@ -88,9 +88,11 @@ def bare_server(size: int) -> None:
     """The stack's own limit: an aiohttp handler that reads the body and returns a constant."""
     from aiohttp import web
 
-    answer = b'{"result":0,"desc":"%e6%88%90%e5%8a%9f","msgid":' + b"9" * max(
-        1, size - 60
-    ) + b',"custid":"x"}'
+    answer = (
+        b'{"result":0,"desc":"%e6%88%90%e5%8a%9f","msgid":'
+        + b"9" * max(1, size - 60)
+        + b',"custid":"x"}'
+    )
 
     async def handle(request: web.Request) -> web.Response:
         await request.read()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from mockgateway.protocol.errors import Code, GatewayError
 
@@ -29,6 +30,12 @@ def parse_timestamp(timestamp: str, now: datetime) -> datetime | None:
     """The moment a ``MMDDHHMMSS`` timestamp names, in ``now``'s zone, nearest to ``now``."""
     if len(timestamp) != 10 or not timestamp.isdigit() or not timestamp.isascii():
         return None
+    # Clients send the same timestamp for a whole second's requests: cache per hour of the clock.
+    return _moment(timestamp, now.replace(minute=0, second=0, microsecond=0))
+
+
+@lru_cache(maxsize=4096)
+def _moment(timestamp: str, now: datetime) -> datetime | None:
     month, day, hour, minute, second = (int(timestamp[i : i + 2]) for i in range(0, 10, 2))
     best: datetime | None = None
     for year in (now.year - 1, now.year, now.year + 1):

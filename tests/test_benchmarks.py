@@ -1,0 +1,29 @@
+"""The benchmark script runs end to end (a very short run). It asserts no speed: figures belong in
+benchmarks/RESULTS.md, not in tests on a noisy machine."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+
+
+def test_a_quick_benchmark_run_prints_every_figure() -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick"], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    table = result.stdout.split("\n\n")[-1]
+    for figure in (
+        "send_single, JSON, journal on",
+        "bare aiohttp handler",
+        "send_batch, 1000 numbers",
+        "concurrent requests, each delayed 1 s",
+        "push, batches of 500",
+        "start-up to the ready line",
+        "RSS after",
+        "soak:",
+    ):
+        assert figure in table, figure
