@@ -42,3 +42,26 @@ def test_gsm_segments_hold_at_most_153_septets(text: str) -> None:
     else:
         assert result.segments >= -(-result.units // 153)
         assert result.segments <= -(-result.units // 152)
+
+
+@given(st.text(alphabet=st.sampled_from(sorted(GSM_BASIC | GSM_EXTENSION) + ["é", "你", "😀"])))
+def test_the_fast_path_agrees_with_the_character_by_character_count(text: str) -> None:
+    split = segment(text)
+    if all(c in GSM_BASIC or c in GSM_EXTENSION for c in text):
+        costs = [2 if c in GSM_EXTENSION else 1 for c in text]
+        assert (split.encoding, split.units) == ("gsm7", sum(costs))
+        assert split.segments == reference_segments(costs, 160, 153)
+    else:
+        assert split.encoding == "ucs2"
+
+
+def reference_segments(costs: list[int], single: int, multi: int) -> int:
+    """Greedy packing, written independently of the code under test."""
+    if sum(costs) <= single:
+        return 1
+    count, used = 1, 0
+    for cost in costs:
+        if used + cost > multi:
+            count, used = count + 1, 0
+        used += cost
+    return count

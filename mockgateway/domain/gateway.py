@@ -15,9 +15,8 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
-from urllib.parse import quote_from_bytes
 
 from mockgateway.domain.clock import Clock, RealClock, VirtualClock, format_moment, zone_of
 from mockgateway.domain.journal import Journal
@@ -289,7 +288,7 @@ class Gateway:
             method=request.method,
             format=request.format.value,
             remote=request.remote,
-            fields=_printable(request.fields),
+            fields=request.fields,
             warnings=list(request.warnings),
         )
         rule = self.rules.decide(self._facts(request)) if self.scenario.rules else None
@@ -400,7 +399,8 @@ class Gateway:
                 auth.Credentials(userid, pwd, timestamp),
                 account.settings.password,
                 plaintext_allowed=settings.plaintext,
-                now=datetime.fromtimestamp(self._wall(), account.zone),
+                wall=self._wall(),
+                zone=account.zone,
                 window=settings.timestamp_window,
             )
         except GatewayError as error:
@@ -658,11 +658,3 @@ def _account_state(settings: AccountSettings) -> AccountState:
     state = AccountState(settings, zone_of(settings.auth.timezone), networks)
     state.push.settings = settings.push
     return state
-
-
-def _printable(given: Fields) -> dict[str, Any]:
-    """Fields as the journal shows them: bytes that were not UTF-8 stay visible, encoded."""
-    return {
-        k: ("(not UTF-8) " + quote_from_bytes(v)) if isinstance(v, bytes) else v
-        for k, v in given.items()
-    }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import quote_from_bytes
 
 from aiohttp import web
 
@@ -46,6 +47,14 @@ def message_view(message: Message) -> dict[str, Any]:
     }
 
 
+def _printable(given: dict[str, Any]) -> dict[str, Any]:
+    """Fields as the journal shows them: bytes that were not UTF-8 stay visible, encoded."""
+    return {
+        k: ("(not UTF-8) " + quote_from_bytes(v)) if isinstance(v, bytes) else v
+        for k, v in given.items()
+    }
+
+
 def request_view(record: RequestRecord) -> dict[str, Any]:
     return {
         "id": record.id,
@@ -56,7 +65,7 @@ def request_view(record: RequestRecord) -> dict[str, Any]:
         "format": record.format,
         "remote": record.remote,
         "userid": record.userid,
-        "fields": record.fields,
+        "fields": _printable(record.fields),
         "result": record.result,
         "accepted": record.accepted,
         "diagnosis": record.diagnosis,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 
 from mockgateway.protocol.errors import Code, GatewayError
@@ -30,12 +30,6 @@ def parse_timestamp(timestamp: str, now: datetime) -> datetime | None:
     """The moment a ``MMDDHHMMSS`` timestamp names, in ``now``'s zone, nearest to ``now``."""
     if len(timestamp) != 10 or not timestamp.isdigit() or not timestamp.isascii():
         return None
-    # Clients send the same timestamp for a whole second's requests: cache per hour of the clock.
-    return _moment(timestamp, now.replace(minute=0, second=0, microsecond=0))
-
-
-@lru_cache(maxsize=4096)
-def _moment(timestamp: str, now: datetime) -> datetime | None:
     month, day, hour, minute, second = (int(timestamp[i : i + 2]) for i in range(0, 10, 2))
     best: datetime | None = None
     for year in (now.year - 1, now.year, now.year + 1):
@@ -60,13 +54,15 @@ def verify(
     password: str,
     *,
     plaintext_allowed: bool,
-    now: datetime,
+    wall: float,
+    zone: tzinfo,
     window: float | None,
 ) -> None:
     """Check ``creds`` against ``password``, raising :class:`GatewayError` on failure.
 
-    ``now`` is wall time in the gateway's zone (clients compute timestamps from their clocks,
-    so the virtual clock does not apply). ``window`` None switches the window check off.
+    ``wall`` is wall time (clients compute timestamps from their clocks, so the virtual clock
+    does not apply) and ``zone`` the zone timestamps are read in. ``window`` None switches the
+    window check off. The accepted path does epoch arithmetic only: it runs on every request.
     """
     if creds.timestamp is None:
         if not plaintext_allowed:
@@ -83,7 +79,7 @@ def verify(
                 "that was hashed",
             )
         raise GatewayError(Code.AUTH_FAILED, "plain-text pwd does not match the password")
-    moment = parse_timestamp(creds.timestamp, now)
+    moment = _moment_epoch(creds.timestamp, zone, int(wall // 3600))
     if moment is None:
         raise GatewayError(
             Code.AUTH_FAILED,
@@ -91,11 +87,24 @@ def verify(
         )
     expected = md5_pwd(creds.userid, password, creds.timestamp)
     if creds.pwd != expected:
-        raise GatewayError(Code.AUTH_FAILED, diagnose_pwd(creds, password, moment, now))
+        now = datetime.fromtimestamp(wall, zone)
+        named = datetime.fromtimestamp(moment, zone)
+        raise GatewayError(Code.AUTH_FAILED, diagnose_pwd(creds, password, named, now))
     if window is not None:
-        offset = (moment - now).total_seconds()
+        offset = moment - wall
         if abs(offset) > window:
+            now = datetime.fromtimestamp(wall, zone)
             raise GatewayError(Code.TIMESTAMP_EXPIRED, diagnose_offset(offset, window, now))
+
+
+@lru_cache(maxsize=4096)
+def _moment_epoch(timestamp: str, zone: tzinfo, hour: int) -> float | None:
+    """Epoch seconds of the moment a timestamp names, near the wall clock's ``hour``.
+
+    Cached: clients send the same timestamp for all of one second's requests.
+    """
+    moment = parse_timestamp(timestamp, datetime.fromtimestamp(hour * 3600, zone))
+    return None if moment is None else moment.timestamp()
 
 
 def _is_md5_hex(value: str) -> bool:

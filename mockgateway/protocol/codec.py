@@ -186,8 +186,11 @@ def render(fmt: Format, root: str, answer: Mapping[str, Any]) -> tuple[bytes, st
     return render_json(answer).encode("utf-8"), JSON_TYPE
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def render_json(answer: Mapping[str, Any]) -> str:
-    return json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
+    return _JSON.encode(answer)
 
 
 def render_xml(root: str, answer: Mapping[str, Any]) -> str:

@@ -16,6 +16,7 @@ GSM_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM_EXTENSION = frozenset("^{}\\[~]|€\f")
+_GSM_BASIC_ONLY = re.compile("[" + re.escape("".join(sorted(GSM_BASIC))) + "]*")
 
 _STILL_ENCODED = re.compile(r"[A-Za-z0-9._~*'()!+\-]*(?:%[0-9A-Fa-f]{2}[A-Za-z0-9._~*'()!+\-]*)+")
 
@@ -38,7 +39,7 @@ def decode(value: str | bytes, fmt: Format, *, allow_gbk: bool) -> tuple[str, li
             text = value
     else:
         text = value
-    if _STILL_ENCODED.fullmatch(text):
+    if "%" in text and _STILL_ENCODED.fullmatch(text):
         again = unquote_to_bytes(text.replace("+", " "))
         try:
             text = again.decode("utf-8")
@@ -82,6 +83,9 @@ def segment(text: str) -> Segmentation:
 
     An extension character (two septets) and a surrogate pair are never cut across segments.
     """
+    if _GSM_BASIC_ONLY.fullmatch(text):  # the common case, at C speed
+        units = len(text)
+        return Segmentation("gsm7", units, 1 if units <= 160 else -(-units // 153))
     if all(c in GSM_BASIC or c in GSM_EXTENSION for c in text):
         costs = [2 if c in GSM_EXTENSION else 1 for c in text]
         return Segmentation("gsm7", sum(costs), _pack(costs, 160, 153))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from mockgateway.protocol.codec import Fields, FieldValue
 from mockgateway.protocol.errors import Code, GatewayError
 
+_ID = re.compile(r"[A-Za-z0-9_-]{0,64}")
 _ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
@@ -57,6 +60,8 @@ def integer(fields: Fields, name: str) -> int | None:
 def client_id(fields: Fields, name: str) -> str:
     """custid / exdata: at most 64 of ``[A-Za-z0-9_-]``; empty when absent."""
     value = text(fields, name) or ""
+    if _ID.fullmatch(value):
+        return value
     if len(value) > 64:
         raise GatewayError(
             Code.BAD_CUSTID_OR_EXDATA, f"{name} is {len(value)} characters long; at most 64"
