@@ -140,6 +140,12 @@ def _scenario_text(scenario: str | Path) -> str:
         return Path(scenario).read_text(encoding="utf-8")
     if scenario in builtin_names():
         return read_named(scenario)
+    if "\n" not in scenario and ":" not in scenario:
+        known = ", ".join(builtin_names())
+        raise ValueError(
+            f"no file and no built-in scenario named {scenario!r} (built-in: {known}); "
+            "YAML text needs at least one key"
+        )
     return scenario
 
 

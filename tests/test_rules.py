@@ -198,3 +198,38 @@ async def test_strict_mode_can_tell_forced_answers_from_client_mistakes(start: S
     await gw.call("send_single", mobile="85292041234", content="hi", pwd="wrong")
     forced, mistake = gw.gateway.requests
     assert (forced.client_error, mistake.client_error) == (False, True)
+
+
+async def test_delayed_answers_do_not_hold_up_other_requests(start: Start) -> None:
+    gw = await start("max_connections: 1000\nrules:\n  - fault: {delay: 3}\n")
+    url = f"{gw.base_url}/sms/v2/std/send_single"
+
+    async def send(session: aiohttp.ClientSession) -> int:
+        body = {**credentials("J10003", "111111"), "mobile": "85292041234", "content": "hi"}
+        async with session.post(url, json=body) as response:
+            result: int = (await response.json())["result"]
+            return result
+
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        tasks = [asyncio.create_task(send(session)) for _ in range(300)]
+        while gw.gateway.requests.total < 300:  # all 300 arrive while the first still waits
+            assert not any(t.done() for t in tasks)
+            await asyncio.sleep(0.01)
+        assert [await t for t in tasks] == [0] * 300
+
+
+async def test_a_lost_get_rpt_answer_loses_its_reports_when_accepted(start: Start) -> None:
+    gw = await start(
+        scenario(
+            "  - when: {endpoint: get_rpt}\n    fault: {drop_connection: true, accepted: true}\n"
+            "    times: 1\n"
+        )
+    )
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    gw.clock.advance(2)
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await post_json(gw, "get_rpt")
+    assert (await gw.call("get_rpt"))["rpts"] == []  # handed out once, as a real gateway would
+    (report,) = gw.gateway.reports
+    assert report.state == "fetched"

@@ -347,13 +347,21 @@ class Gateway:
         )
 
     def _dispatch(self, request: ApiRequest, record: RequestRecord, rule: Rule | None) -> Answer:
-        if request.endpoint == "send_single":
-            return self._send(request, record, rule, single=True)
-        if request.endpoint == "send_batch":
-            return self._send(request, record, rule, single=False)
-        if request.endpoint == "get_rpt":
-            return self._get_rpt(request, record)
-        raise GatewayError(Code.INTERNAL_ERROR, f"no handler for endpoint {request.endpoint}")
+        """Authenticate, then serve; the answer holds the account's connection slot."""
+        if request.endpoint not in ("send_single", "send_batch", "get_rpt"):
+            raise GatewayError(Code.INTERNAL_ERROR, f"no handler for endpoint {request.endpoint}")
+        account, release = self._authenticate(request, record)
+        try:
+            if request.endpoint == "get_rpt":
+                answer = self._take_reports(request, record, account)
+            else:
+                single = request.endpoint == "send_single"
+                answer = self._accept(request, record, account, rule, single=single)
+        except BaseException:
+            release()
+            raise
+        answer.release = release
+        return answer
 
     def _authenticate(
         self, request: ApiRequest, record: RequestRecord
@@ -441,18 +449,6 @@ class Gateway:
                 f"request from {remote or 'an unknown address'}; account "
                 f"{account.settings.userid} allows only {allowed}",
             )
-
-    def _send(
-        self, request: ApiRequest, record: RequestRecord, rule: Rule | None, *, single: bool
-    ) -> Answer:
-        account, release = self._authenticate(request, record)
-        try:
-            answer = self._accept(request, record, account, rule, single=single)
-        except BaseException:
-            release()
-            raise
-        answer.release = release
-        return answer
 
     def _accept(
         self,
@@ -584,9 +580,9 @@ class Gateway:
                 raise
         return numbers
 
-    def _get_rpt(self, request: ApiRequest, record: RequestRecord) -> Answer:
-        account, release = self._authenticate(request, record)
-        release()  # get_rpt answers at once; nothing holds its slot
+    def _take_reports(
+        self, request: ApiRequest, record: RequestRecord, account: AccountState
+    ) -> Answer:
         retsize = fields.integer(request.fields, "retsize")
         if retsize is None or retsize <= 0:
             size = MAX_RETSIZE

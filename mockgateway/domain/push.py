@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import logging
 import random
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -24,6 +25,8 @@ from mockgateway.domain.records import PushAttempt, Report, ReportState
 from mockgateway.protocol import push
 from mockgateway.protocol.auth import format_timestamp
 from mockgateway.scenario.model import PushSettings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -221,7 +224,11 @@ class PushWorker:
             duplicate=batch.duplicate,
         )
         ctx.journal.append(record)
-        delivery = await ctx.sender(settings.url, body, settings.timeout)
+        try:
+            delivery = await ctx.sender(settings.url, body, settings.timeout)
+        except Exception as exc:  # a bug must fail this attempt, not stop pushing for good
+            log.exception("push to %s failed unexpectedly", settings.url)
+            delivery = Delivery(None, error=f"internal error in mockgateway ({exc!r})")
         record.http_status = delivery.http_status
         record.answer = delivery.body[:500].decode("utf-8", "replace") if delivery.body else None
         if delivery.error is not None:

@@ -1,0 +1,26 @@
+"""The in-thread gateway and its blocking handle, as a runner other than pytest would use them."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockgateway.client import credentials
+from mockgateway.harness import running_gateway
+from tests.test_cli import post_json
+
+
+def test_a_gateway_in_a_thread_serves_and_is_steered() -> None:
+    with running_gateway("clock: virtual\nreports: {delay: 2}\n") as gateway:
+        fields = {**credentials("J10003", "111111"), "mobile": "85292041234", "content": "hi"}
+        assert post_json(f"{gateway.url}/sms/v2/std/send_single", fields)["result"] == 0
+        assert gateway.wait_for(messages=1) == 1
+        gateway.advance(2)
+        assert [r["state"] for r in gateway.reports()] == ["pending"]
+        assert gateway.wait_for(reports=1, timeout=1) == 1
+        gateway.reset()
+        assert gateway.messages() == []
+
+
+def test_an_unknown_scenario_name_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="no file and no built-in scenario named 'push-callbak'"):
+        running_gateway("push-callbak").__enter__()
