@@ -319,6 +319,10 @@ def startup(runs: int) -> list[str]:
     ]
 
 
+SOAK_CAP = 2_000
+"""Small enough that every journal is full after the first fifth of the soak."""
+
+
 def rss_mb() -> float:
     with open("/proc/self/status") as status:
         for line in status:
@@ -352,7 +356,7 @@ def memory(marks: list[int], soak_rounds: int) -> list[str]:
     del gw, request
     gc.collect()
     soak = Gateway(load_text(SUBMIT_SCENARIO.replace("delay: 3600", "delay: 0")
-                             + "journal: {limit: 10000}\n"))  # fmt: skip
+                             + f"journal: {{limit: {SOAK_CAP}}}\n"))  # fmt: skip
     rpt = ApiRequest("get_rpt", "get_rpt", "POST", Format.JSON, signed(retsize=500))
     send = ApiRequest("send_batch", "send_batch", "POST", Format.JSON, fields)
     readings = []
@@ -366,7 +370,7 @@ def memory(marks: list[int], soak_rounds: int) -> list[str]:
     settled = readings[1 if len(readings) > 1 else 0]
     verdict = "flat" if readings[-1] <= settled * 1.1 else "growing"
     rows.append(
-        f"| soak: {soak_rounds * 1000:,} messages sent and fetched, journal cap 10,000 | "
+        f"| soak: {soak_rounds * 1000:,} messages sent and fetched, journal cap {SOAK_CAP:,} | "
         f"RSS {', '.join(f'{r:.0f}' for r in readings)} MB at each fifth | {verdict} | | flat |"
     )
     return rows
@@ -389,7 +393,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="write benchmarks/RESULTS.md")
     parser.add_argument("--role", choices=("bare", "receiver", "memory"), help=argparse.SUPPRESS)
     parser.add_argument("--marks", default="100000", help=argparse.SUPPRESS)
-    parser.add_argument("--soak", type=int, default=200, help=argparse.SUPPRESS)
+    parser.add_argument("--soak", type=int, default=1000, help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, default=100, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.role == "bare":
@@ -409,7 +413,7 @@ def main() -> None:
         lambda: injected_delay(50 if quick else 1000),
         lambda: push_rate(2_000 if quick else 200_000),
         lambda: startup(2 if quick else 7),
-        lambda: memory_in_child([2_000] if quick else [100_000, 1_000_000], 5 if quick else 200),
+        lambda: memory_in_child([2_000] if quick else [100_000, 1_000_000], 5 if quick else 1000),
     ]
     for step in steps:
         for row in step():

@@ -464,7 +464,6 @@ class Gateway:
         custid = fields.client_id(given, "custid")
         exdata = fields.client_id(given, "exdata")
         numbers = self._numbers(given, settings, single=single)
-        record.mobiles = [n.digits for n in numbers]
         raw = given.get("content")
         if raw is None:
             raise GatewayError(Code.CONTENT_EMPTY, "content is missing")
@@ -524,7 +523,7 @@ class Gateway:
             self._schedule_reports(account, message, now, fixed, rule)
             self.messages.append(message)
             messages.append(message)
-        record.msgids = [m.msgid for m in messages]
+        record.first_msgid, record.accepted_count = first, len(messages)
         return Answer(Code.OK, messages=messages, custid=custid or str(first))
 
     def _schedule_reports(
@@ -602,8 +601,9 @@ class Gateway:
         for report in taken:
             report.state = ReportState.FETCHED
             report.left_at = now
+            report.fetched_by = record.id
             rpts.append(self.rpt_of(report, account.zone))
-        record.msgids = [r.msgid for r in taken]
+        record.reports_returned = len(taken)
         return Answer(Code.OK, rpts=rpts)
 
     @staticmethod

@@ -49,6 +49,11 @@ class Batch:
     attempts: int = 0
     next_at: float = 0.0
     duplicate: bool = False
+    msgids: list[int] = field(default_factory=list)
+    """Shared by every attempt's journal entry, so retries cost no copies."""
+
+    def __post_init__(self) -> None:
+        self.msgids = [r.msgid for r in self.reports]
 
 
 @dataclass
@@ -220,7 +225,7 @@ class PushWorker:
             url=settings.url,
             attempt=batch.attempts,
             at=ctx.clock.now(),
-            msgids=[r.msgid for r in batch.reports],
+            msgids=batch.msgids,
             duplicate=batch.duplicate,
         )
         ctx.journal.append(record)

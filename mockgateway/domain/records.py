@@ -35,6 +35,8 @@ class Report:
     """When it was fetched or acknowledged."""
     seqid: int | None = None
     """The push batch it is (or was last) in."""
+    fetched_by: int | None = None
+    """The id of the get_rpt request that handed it out."""
 
     @property
     def msgid(self) -> int:
@@ -89,9 +91,12 @@ class RequestRecord:
     """The Montnets code answered; None when a fault broke the answer."""
     diagnosis: str | None = None
     warnings: list[str] = field(default_factory=list)
-    msgids: list[int] = field(default_factory=list)
+    first_msgid: int | None = None
+    """A send's msgids are consecutive: the first and the count say them all."""
+    accepted_count: int = 0
+    reports_returned: int = 0
+    """For get_rpt: how many reports it handed out (each report names it in ``fetched_by``)."""
     userid: str | None = None
-    mobiles: list[str] = field(default_factory=list)
     rule: str | None = None
     """The scenario rule that fired for it, if any."""
     fault: str | None = None
@@ -100,6 +105,22 @@ class RequestRecord:
     @property
     def accepted(self) -> bool:
         return self.result == 0
+
+    def numbers(self) -> list[str]:
+        """The numbers it was sent to, as digits, derived from its fields when asked (a batch's
+        thousand numbers are not copied into the journal)."""
+        from mockgateway.protocol.mobiles import normalise, split
+
+        mobile = self.fields.get("mobile")
+        if not isinstance(mobile, str):
+            return []
+        return [digits for one in split(mobile) if (digits := normalise(one)) is not None]
+
+    @property
+    def msgids(self) -> range:
+        if self.first_msgid is None:
+            return range(0)
+        return range(self.first_msgid, self.first_msgid + self.accepted_count)
 
     @property
     def client_error(self) -> bool:

@@ -72,8 +72,9 @@ def request_view(record: RequestRecord) -> dict[str, Any]:
         "warnings": record.warnings,
         "rule": record.rule,
         "fault": record.fault,
-        "msgids": record.msgids,
+        "msgids": list(record.msgids),
         "msgids_str": [str(m) for m in record.msgids],
+        "reports_returned": record.reports_returned,
     }
 
 
@@ -92,6 +93,7 @@ def report_view(report: Report) -> dict[str, Any]:
         "due": report.due,
         "state": report.state.value,
         "seqid": report.seqid,
+        "fetched_by": report.fetched_by,
         "left_at": report.left_at,
     }
 
@@ -163,7 +165,7 @@ def select_requests(gateway: Gateway, q: Query) -> list[RequestRecord]:
     return [
         r
         for r in gateway.requests
-        if _matches_mobile(q.get("mobile"), r.mobiles)
+        if ("mobile" not in q or _matches_mobile(q["mobile"], r.numbers()))
         and q.get("endpoint", r.endpoint) == r.endpoint
         and q.get("userid", r.userid) == r.userid
         and (accepted is None or (accepted == "true") == r.accepted)
