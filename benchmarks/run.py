@@ -194,11 +194,12 @@ def load(url: str, body: bytes, duration: float, concurrency: int) -> tuple[str,
 # --- the measurements --------------------------------------------------------------------
 
 
-def submit(duration: float, concurrency: int) -> list[str]:
+def submit(duration: float, concurrency: int, *, with_peer: bool = True) -> list[str]:
     body = json.dumps(signed(mobile="85292041234", content="hello")).encode()
     with gateway(SUBMIT_SCENARIO) as url:
         tool, mock = load(f"{url}/sms/v2/std/send_single", body, duration, concurrency)
-        answer_size = len(_post(f"{url}/sms/v2/std/send_single", body))
+        answer = _post(f"{url}/sms/v2/std/send_single", body)
+        answer_size = len(answer)
     with process(__file__, "--role", "bare", "--size", str(answer_size)) as (_, url):
         _, bare = load(f"{url}/sms/v2/std/send_single", body, duration, concurrency)
     ratio = mock["rps"] / bare["rps"]
@@ -209,7 +210,84 @@ def submit(duration: float, concurrency: int) -> list[str]:
         f"| bare aiohttp handler, same answer size ({answer_size} bytes) | "
         f"{bare['rps']:,.0f} req/s | p50 {bare['p50_ms']:.2f} ms, p99 {bare['p99_ms']:.2f} ms | "
         "1.00x | |",
+        wiremock(answer, body, duration, concurrency, mock["rps"])
+        if with_peer
+        else "| WireMock | not run (--quick) | | | |",
     ]
+
+
+WIREMOCK_DIR = HERE / ".wiremock"
+
+
+def wiremock_jar() -> Path | str:
+    """WireMock's standalone jar (the npm package ships it), fetched once into an ignored folder;
+    the reason as a string where it cannot be had."""
+    if shutil.which("java") is None:
+        return "no Java on this machine"
+    found = sorted(WIREMOCK_DIR.glob("node_modules/wiremock/build/wiremock-standalone-*.jar"))
+    if not found and shutil.which("npm"):
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(WIREMOCK_DIR),
+             "wiremock@3"],
+            capture_output=True, timeout=300, check=False,
+        )  # fmt: skip
+        found = sorted(WIREMOCK_DIR.glob("node_modules/wiremock/build/wiremock-standalone-*.jar"))
+    return found[-1] if found else "the npm package wiremock could not be installed"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wiremock(answer: bytes, body: bytes, duration: float, concurrency: int, mock_rps: float) -> str:
+    """The peer: WireMock serving a static stub of the same answer (its request journal on)."""
+    import urllib.request
+
+    jar = wiremock_jar()
+    if isinstance(jar, str):
+        return f"| WireMock, static stub | not run: {jar} | | | |"
+    root = Path(tempfile.mkdtemp())
+    (root / "mappings").mkdir()
+    stub = {
+        "request": {"method": "POST", "url": "/sms/v2/std/send_single"},
+        "response": {
+            "status": 200,
+            "body": answer.decode(),
+            "headers": {"Content-Type": "application/json; charset=utf-8"},
+        },
+    }
+    (root / "mappings" / "stub.json").write_text(json.dumps(stub))
+    port = free_port()
+    java = subprocess.Popen(
+        ["java", "-jar", str(jar), "--port", str(port), "--root-dir", str(root),
+         "--disable-banner", "--disable-request-logging"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{url}/__admin/health", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        target = f"{url}/sms/v2/std/send_single"
+        load(target, body, min(duration, 3), concurrency)  # the JVM warms up first
+        tool, peer = load(target, body, duration, concurrency)
+    finally:
+        java.terminate()
+        java.wait(timeout=30)
+        shutil.rmtree(root, ignore_errors=True)
+    return (
+        f"| WireMock {jar.stem.rsplit('-', 1)[-1]}, static stub, same answer ({tool}) | "
+        f"{peer['rps']:,.0f} req/s | p50 {peer['p50_ms']:.2f} ms, p99 {peer['p99_ms']:.2f} ms | "
+        f"mockgateway is {mock_rps / peer['rps']:.2f}x WireMock | |"
+    )
 
 
 def _post(url: str, body: bytes) -> bytes:
@@ -408,7 +486,7 @@ def main() -> None:
     duration = 1.0 if quick else args.duration
     rows = ["| what | figure | detail | ratio | target |", "| --- | --- | --- | --- | --- |"]
     steps = [
-        lambda: submit(duration, 8 if quick else args.concurrency),
+        lambda: submit(duration, 8 if quick else args.concurrency, with_peer=not quick),
         lambda: batch(duration),
         lambda: injected_delay(50 if quick else 1000),
         lambda: push_rate(2_000 if quick else 200_000),
