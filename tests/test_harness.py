@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from mockgateway.client import credentials
@@ -24,3 +26,25 @@ def test_a_gateway_in_a_thread_serves_and_is_steered() -> None:
 def test_an_unknown_scenario_name_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="no file and no built-in scenario named 'push-callbak'"):
         running_gateway("push-callbak").__enter__()
+
+
+def test_parked_pushes_are_re_driven_from_the_handle() -> None:
+    with socket.socket() as closed:  # a port where nothing listens: every push is refused
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    scenario = (
+        "clock: virtual\naccounts:\n  - userid: J10003\n    password: '111111'\n"
+        f"    push: {{url: 'http://127.0.0.1:{port}/rpt', retry: {{attempts: 1}}}}\n"
+    )
+    with running_gateway(scenario) as gateway:
+        fields = {**credentials("J10003", "111111"), "mobile": "85292041234", "content": "hi"}
+        assert post_json(f"{gateway.url}/sms/v2/std/send_single", fields)["result"] == 0
+        gateway.advance(1)
+        (attempt,) = gateway.pushes()
+        assert attempt["parked"] and attempt["outcome"].startswith("failed: cannot connect")
+        assert [r["state"] for r in gateway.reports()] == ["undelivered"]
+        gateway.set_push(None)  # no receiver any more: re-driven reports go to get_rpt
+        assert gateway.retry_pushes() == 1
+        assert [r["state"] for r in gateway.reports()] == ["pending"]
+        fetched = post_json(f"{gateway.url}/sms/v2/std/get_rpt", credentials("J10003", "111111"))
+        assert [r["mobile"] for r in fetched["rpts"]] == ["85292041234"]

@@ -212,9 +212,3 @@ class Scenario:
     """Entries kept per journal (requests, messages, reports, pushes); the oldest go first."""
     warnings: tuple[str, ...] = field(default=(), compare=False)
     """Things that are allowed but probably not meant (``mockgateway check`` prints them)."""
-
-    def account(self, userid: str) -> AccountSettings | None:
-        for account in self.accounts:
-            if account.userid == userid:
-                return account
-        return None

@@ -61,9 +61,6 @@ class RuleBook:
             return rule
         return None
 
-    def fired(self) -> list[int]:
-        return [c.fired for c in self._counts]
-
 
 def _conditions_hold(when: Match, facts: RequestFacts) -> bool:
     if when.endpoint is not None and when.endpoint != facts.endpoint:
