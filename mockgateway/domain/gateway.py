@@ -144,6 +144,7 @@ class Gateway:
         self._request_ids = itertools.count(1)
         self._report_order = itertools.count()
         self._number_rules = any(r.when.about_numbers for r in scenario.rules)
+        self._content_rules = any(r.when.content is not None for r in scenario.rules)
         if self._sender is not None:
             self._start_workers()
         self.changed()
@@ -332,7 +333,7 @@ class Gateway:
                     numbers.append((digits, mobiles.country_code(digits)))
         raw_content = given.get("content")
         text: str | None = None
-        if isinstance(raw_content, str | bytes):
+        if self._content_rules and isinstance(raw_content, str | bytes):
             try:
                 text, _ = content.decode(raw_content, request.format, allow_gbk=True)
             except GatewayError:
@@ -523,6 +524,9 @@ class Gateway:
             self._schedule_reports(account, message, now, fixed, rule)
             self.messages.append(message)
             messages.append(message)
+        worker = self._workers.get(settings.userid)
+        if worker is not None:
+            worker.poke()
         record.first_msgid, record.accepted_count = first, len(messages)
         return Answer(Code.OK, messages=messages, custid=custid or str(first))
 
@@ -545,9 +549,6 @@ class Gateway:
             message.reports.append(report)
             account.queue.schedule(report)
             self.reports.append(report)
-        worker = self._workers.get(account.settings.userid)
-        if worker is not None:
-            worker.poke()
 
     def _numbers(
         self, given: Fields, settings: AccountSettings, *, single: bool
