@@ -46,6 +46,7 @@ from mockgateway.scenario.model import (
     Fault,
     MsgidRange,
     PushSettings,
+    ReportOverride,
     Rule,
     Scenario,
 )
@@ -513,15 +514,11 @@ class Gateway:
                 request_id=record.id,
                 warnings=tuple(record.warnings),
             )
-            fixed = override
-            if (
-                rule is not None
-                and fixed is not None
-                and rule.when.about_numbers
-                and not rule.when.number_matches(number.digits, number.countrycode)
-            ):
-                fixed = None
-            self._schedule_reports(account, message, now, fixed, rule)
+            if override is not None and rule is not None and rule.when.covers(number):
+                message.rule = rule.describe()
+                self._schedule_reports(account, message, now, override)
+            else:
+                self._schedule_reports(account, message, now, None)
             self.messages.append(message)
             messages.append(message)
         worker = self._workers.get(settings.userid)
@@ -531,17 +528,11 @@ class Gateway:
         return Answer(Code.OK, messages=messages, custid=custid or str(first))
 
     def _schedule_reports(
-        self,
-        account: AccountState,
-        message: Message,
-        now: float,
-        override: Any,
-        rule: Rule | None,
+        self, account: AccountState, message: Message, now: float, override: ReportOverride | None
     ) -> None:
-        if override is not None and rule is not None:
-            message.rule = rule.describe()
-            if override.lost:
-                return
+        """One report per segment, sharing one drawn outcome and delay (none when lost)."""
+        if override is not None and override.lost:
+            return
         status, errcode, errdesc = self._outcomes.outcome(override)
         due = now + self._outcomes.delay(override)
         for pknum in range(1, message.segments + 1):

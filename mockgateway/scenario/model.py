@@ -6,7 +6,7 @@ import math
 import random
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 MsgidRange = Literal["above-2^53", "unsigned", "signed"]
 
@@ -117,6 +117,16 @@ class ReportSettings:
     outcomes: tuple[Outcome, ...] = (DELIVERED,)
 
 
+class NumberLike(Protocol):
+    """A parsed mobile number, as rules see it."""
+
+    @property
+    def digits(self) -> str: ...
+
+    @property
+    def countrycode(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class Match:
     """Conditions of a rule; each one given must hold. Numbers are normalised digits."""
@@ -135,6 +145,11 @@ class Match:
     @property
     def about_numbers(self) -> bool:
         return (self.mobile, self.mobile_prefix, self.countrycode) != (None, None, None)
+
+    def covers(self, number: NumberLike) -> bool:
+        """Whether a message to ``number`` (a parsed mobile) is one the rule is about: any, when
+        the rule has no number conditions."""
+        return not self.about_numbers or self.number_matches(number.digits, number.countrycode)
 
     def number_matches(self, digits: str, countrycode: int) -> bool:
         return (
