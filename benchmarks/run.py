@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -60,7 +60,8 @@ def process(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
         line = proc.stdout.readline()
         match = re.search(r"http://[\d.]+:\d+", line)
         if not match:
-            raise RuntimeError(f"no ready line from {args}: {line!r} {proc.stderr.read()}")
+            why = proc.stderr.read() if proc.stderr else ""
+            raise RuntimeError(f"no ready line from {args}: {line!r} {why}")
         yield proc, match.group(0)
     finally:
         proc.terminate()
@@ -485,7 +486,7 @@ def main() -> None:
     quick = args.quick
     duration = 1.0 if quick else args.duration
     rows = ["| what | figure | detail | ratio | target |", "| --- | --- | --- | --- | --- |"]
-    steps = [
+    steps: list[Callable[[], list[str]]] = [
         lambda: submit(duration, 8 if quick else args.concurrency, with_peer=not quick),
         lambda: batch(duration),
         lambda: injected_delay(50 if quick else 1000),

@@ -54,9 +54,10 @@ class Harness:
         return response.status, parse_answer(raw), response.headers.get("Content-Type", "")
 
     async def call(
-        self, endpoint: str, fmt: BodyFormat = "json", *, sign: bool = True, **fields: Any
+        self, endpoint: str, fmt: BodyFormat = "json", /, **fields: Any
     ) -> dict[str, Any]:
-        """Send ``fields`` (signed with J10003/111111 unless ``sign`` is False)."""
+        """Send ``fields`` (signed with J10003/111111 unless ``sign=False`` is among them)."""
+        sign = fields.pop("sign", True)
         signed = {**credentials("J10003", "111111"), **fields} if sign else fields
         if fmt == "get":
             params = {k: str(v) for k, v in signed.items()}

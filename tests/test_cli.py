@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,7 +40,7 @@ def serve(
         line = process.stdout.readline()  # the server prints exactly one line when ready
         assert re.fullmatch(
             r"mockgateway listening on http://127\.0\.0\.1:\d+ \(scenario [\w.-]+\)\n", line
-        ), line + process.stderr.read()
+        ), line + (process.stderr.read() if process.stderr else "")
         url = line.split()[3]
         yield process, url
     finally:
@@ -48,12 +49,12 @@ def serve(
         process.wait(timeout=READY_TIMEOUT)
 
 
-def post_json(url: str, body: dict[str, str]) -> dict[str, object]:
+def post_json(url: str, body: dict[str, str]) -> dict[str, Any]:
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
     )
     with urllib.request.urlopen(request, timeout=READY_TIMEOUT) as response:
-        answer: dict[str, object] = json.load(response)
+        answer: dict[str, Any] = json.load(response)
         return answer
 
 

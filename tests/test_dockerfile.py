@@ -82,7 +82,9 @@ def test_dockerfile_install_and_start_steps_work_in_a_fresh_venv(tmp_path: Path)
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
-        assert line.startswith("mockgateway listening on http://127.0.0.1:"), process.stderr.read()
+        assert line.startswith("mockgateway listening on http://127.0.0.1:"), (
+            process.stderr.read() if process.stderr else ""
+        )
         port = line.split()[3].rsplit(":", 1)[1]
         check = health.replace("7891", port).replace("python ", f"{sys.executable} ", 1)
         assert subprocess.run(check, shell=True, timeout=30).returncode == 0
