@@ -188,3 +188,17 @@ async def test_bad_filters_are_400_not_500(gw: Harness) -> None:
     ]:
         response = await gw.client.get(path, params=params)
         assert response.status == 400, path
+
+
+async def test_a_replaced_scenario_reports_its_warnings_and_takes_effect(gw: Harness) -> None:
+    text = "name: odd\nclock: virtual\nrules:\n  - respond: {result: -7}\n"
+    response = await gw.client.put("/_mock/scenario", data=text)
+    assert response.status == 200
+    body = await response.json()
+    assert body["scenario"] == "odd"
+    assert body["warnings"] == [
+        "request body:4: rules.0.respond.result: -7 is in neither the V5.13 nor the V5.7.2 "
+        "error table"
+    ]
+    answer = await gw.call("send_single", mobile="85292041234", content="hi")
+    assert answer["result"] == -7
