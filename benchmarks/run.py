@@ -464,6 +464,10 @@ def memory_in_child(marks: list[int], soak_rounds: int) -> list[str]:
     return [line for line in out.splitlines() if line.startswith("|")]
 
 
+ANALYSIS = "## Analysis"
+"""``--write`` replaces the figures and keeps everything from this heading on."""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per load run")
@@ -502,9 +506,13 @@ def main() -> None:
     table = "\n".join(rows)
     print(f"\n{machine}\n\n{table}")
     if args.write:
-        (HERE / "RESULTS.md").write_text(
+        results = HERE / "RESULTS.md"
+        kept = ""
+        if results.exists() and ANALYSIS in results.read_text():
+            kept = "\n" + ANALYSIS + results.read_text().split(ANALYSIS, 1)[1]
+        results.write_text(
             f"# Benchmark results\n\nOne run of `python benchmarks/run.py` on "
-            f"{datetime.now():%Y-%m-%d %H:%M}, {machine}.\n\n{table}\n"
+            f"{datetime.now():%Y-%m-%d %H:%M}, {machine}.\n\n{table}\n{kept}"
         )
 
 
