@@ -202,3 +202,22 @@ async def test_a_replaced_scenario_reports_its_warnings_and_takes_effect(gw: Har
     ]
     answer = await gw.call("send_single", mobile="85292041234", content="hi")
     assert answer["result"] == -7
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "/_mock/scenario", b"name: \xff\xfe\n"),
+        ("POST", "/_mock/clock/advance", b'{"seconds": "inf"}'),
+        ("POST", "/_mock/clock/advance", b'{"seconds": 1e300}'),
+        ("POST", "/_mock/clock/advance", b"[1]"),
+        ("PUT", "/_mock/accounts/J10003/push", b"\xff"),
+        ("POST", "/_mock/pushes/retry?userid=NOBODY", b""),
+    ],
+)
+async def test_bad_control_requests_get_4xx_with_a_reason(
+    gw: Harness, method: str, path: str, body: bytes
+) -> None:
+    response = await gw.client.request(method, path, data=body)
+    assert 400 <= response.status < 500
+    assert (await response.json())["error"]

@@ -296,7 +296,10 @@ async def reset(request: web.Request) -> web.Response:
 @routes.put("/_mock/scenario")
 async def put_scenario(request: web.Request) -> web.Response:
     gateway = request.app[GATEWAY]
-    text = await request.text()
+    try:
+        text = (await request.read()).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _error(f"the scenario must be UTF-8 text ({exc})", 400)
     try:
         scenario = load_text(text, source="request body")
     except ScenarioError as error:
@@ -309,6 +312,10 @@ async def put_scenario(request: web.Request) -> web.Response:
     )
 
 
+MAX_ADVANCE = 10 * 365 * 86400.0
+"""Ten years: far past any retry or delay, and still a date every formatter can write."""
+
+
 @routes.post("/_mock/clock/advance")
 async def advance(request: web.Request) -> web.Response:
     """Moves virtual time and returns once the pushes it released have been attempted."""
@@ -318,10 +325,10 @@ async def advance(request: web.Request) -> web.Response:
     try:
         body = await request.json()
         seconds = float(body["seconds"])
-        if not seconds >= 0:
-            raise ValueError("negative")
+        if not 0 <= seconds <= MAX_ADVANCE:
+            raise ValueError(f"{seconds:g} is out of range")
     except (ValueError, KeyError, TypeError) as exc:
-        return _error(f'expected {{"seconds": N}} with N >= 0 ({exc})', 400)
+        return _error(f'expected {{"seconds": N}} with 0 <= N <= {MAX_ADVANCE:g} ({exc})', 400)
     now = await gateway.advance(seconds)
     return web.json_response({"now": now})
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-import math
 import re
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -121,6 +120,10 @@ def _collect_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> Non
             _collect_lines(item, (*path, index), lines)
 
 
+MAX_NUMBER = 10 * 365 * 86400.0
+"""No scenario number (seconds above all) may pass ten years: every time stays a writable date."""
+
+
 class _Check:
     def __init__(self, source: str, lines: dict[Path_, int]) -> None:
         self.source = source
@@ -161,7 +164,7 @@ class _Check:
         default: float,
         *,
         minimum: float = 0.0,
-        maximum: float = math.inf,
+        maximum: float = MAX_NUMBER,
     ) -> float:
         if value is None:
             return default
@@ -509,7 +512,7 @@ def _delay(c: _Check, path: Path_, raw: Any, default: Delay) -> Delay:
             c.fail(path, f"p99 ({p99:g}) must be above the median ({median:g})")
             return default
         low = c.number((*path, "min"), parts.get("min"), 0.0)
-        high = c.number((*path, "max"), parts.get("max"), math.inf)
+        high = c.number((*path, "max"), parts.get("max"), MAX_NUMBER)
         return Delay(low, high, median, p99)
     low = c.number((*path, "min"), parts.get("min"), 0.0)
     high = c.number((*path, "max"), parts.get("max"), low)
