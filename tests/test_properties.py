@@ -126,3 +126,39 @@ def test_request_codecs_round_trip(fields: dict[str, str]) -> None:
     parsed = parse(Format.XML, body, b"")[0]
     parsed.pop("@root")
     assert parsed == xml_safe
+
+
+CONTROL = st.sampled_from(
+    [
+        ("PUT", "/_mock/scenario"),
+        ("POST", "/_mock/clock/advance"),
+        ("PUT", "/_mock/accounts/J10003/push"),
+        ("POST", "/_mock/pushes/retry"),
+        ("GET", "/_mock/wait"),
+        ("GET", "/_mock/messages"),
+        ("GET", "/_mock/requests"),
+        ("GET", "/_mock/reports"),
+        ("GET", "/_mock/pushes"),
+    ]
+)
+QUERY_KEYS = st.sampled_from(
+    ["mobile", "since", "accepted", "state", "userid", "messages", "reports", "timeout", "seqid"]
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    target=CONTROL,
+    body=st.one_of(st.binary(max_size=200), JSONISH.map(lambda v: json.dumps(v).encode())),
+    query=st.dictionaries(QUERY_KEYS, st.text(max_size=12), max_size=3),
+)
+async def test_the_control_api_never_answers_5xx(
+    gw: Harness, target: tuple[str, str], body: bytes, query: dict[str, str]
+) -> None:
+    method, path = target
+    if path == "/_mock/wait":
+        query = {**query, "timeout": "0"}
+    response = await gw.client.request(method, path, data=body, params=query)
+    assert response.status < 500, await response.text()
