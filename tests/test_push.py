@@ -340,3 +340,39 @@ async def test_reset_stops_pushing_and_starts_afresh(start: Start, receiver: Rec
     assert (await control(gw, "/_mock/pushes"))["count"] == 1
     await advance(gw, 600)
     assert len(receiver.received) == before + 1  # the old batch is not retried after reset
+
+
+async def test_clearing_the_url_lets_the_attempt_in_flight_finish_first(
+    start: Start, receiver: Receiver
+) -> None:
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_ack(body: dict[str, Any], n: int) -> tuple[int, Any]:
+        entered.set()
+        await release.wait()
+        return ack(body, n)
+
+    receiver.behaviour = slow_ack
+    gw = await pushing(start, receiver)
+    await gw.call("send_batch", mobile=numbers(2), content="hi")
+    advancing = asyncio.create_task(advance(gw, 1))
+    await entered.wait()  # the push is in flight
+    clearing = asyncio.create_task(gw.client.put("/_mock/accounts/J10003/push", json={"url": None}))
+    await asyncio.sleep(0.05)
+    assert not clearing.done()  # waits for the answer to the push in flight
+    release.set()
+    assert (await clearing).status == 200
+    await advancing
+    assert (await control(gw, "/_mock/reports", state="pushed"))["count"] == 2
+    assert (await gw.call("get_rpt"))["rpts"] == []  # acknowledged: not handed out again
+
+
+async def test_each_segment_of_a_long_message_is_pushed(start: Start, receiver: Receiver) -> None:
+    gw = await pushing(start, receiver)
+    answer = await gw.call("send_single", mobile="85292041234", content="a" * 200)
+    await advance(gw, 1)
+    rpts = receiver.received[0]["rpts"]
+    assert [(r["msgid"], r["pknum"], r["pktotal"]) for r in rpts] == [
+        (answer["msgid"], 1, 2),
+        (answer["msgid"], 2, 2),
+    ]
