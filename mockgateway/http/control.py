@@ -1,7 +1,6 @@
 """The /_mock/ control API: what a test reads and steers. JSON in and out.
 
-msgids appear both as numbers and as strings (``msgid_str``) because JavaScript clients cannot
-hold a 64-bit integer in a number.
+Listings share their filters with ``/_mock/wait``, so a test waits on exactly what it would list.
 """
 
 from __future__ import annotations
@@ -9,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import quote_from_bytes
 
 from aiohttp import web
 
@@ -17,104 +15,12 @@ from mockgateway.domain.clock import VirtualClock
 from mockgateway.domain.gateway import Gateway
 from mockgateway.domain.records import Message, PushAttempt, Report, ReportState, RequestRecord
 from mockgateway.http.keys import GATEWAY
+from mockgateway.http.views import message_view, push_view, report_view, request_view
 from mockgateway.protocol import mobiles
 from mockgateway.scenario import ScenarioError, load_text
 from mockgateway.scenario.loader import is_http_url
 
 routes = web.RouteTableDef()
-
-
-def message_view(message: Message) -> dict[str, Any]:
-    return {
-        "msgid": message.msgid,
-        "msgid_str": str(message.msgid),
-        "userid": message.userid,
-        "mobile": message.mobile,
-        "countrycode": message.countrycode,
-        "content": message.content,
-        "encoding": message.encoding,
-        "segments": message.segments,
-        "custid": message.custid,
-        "exdata": message.exdata,
-        "svrtype": message.svrtype,
-        "exno": message.exno,
-        "endpoint": message.endpoint,
-        "format": message.format,
-        "submitted_at": message.submitted_at,
-        "request_id": message.request_id,
-        "warnings": list(message.warnings),
-        "reports": message.report_state(),
-    }
-
-
-def _printable(given: dict[str, Any]) -> dict[str, Any]:
-    """Fields as the journal shows them: bytes that were not UTF-8 stay visible, encoded."""
-    return {
-        k: ("(not UTF-8) " + quote_from_bytes(v)) if isinstance(v, bytes) else v
-        for k, v in given.items()
-    }
-
-
-def request_view(record: RequestRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "at": record.at,
-        "endpoint": record.endpoint,
-        "path": record.path,
-        "method": record.method,
-        "format": record.format,
-        "remote": record.remote,
-        "userid": record.userid,
-        "fields": _printable(record.fields),
-        "result": record.result,
-        "accepted": record.accepted,
-        "diagnosis": record.diagnosis,
-        "warnings": record.warnings,
-        "rule": record.rule,
-        "fault": record.fault,
-        "msgids": list(record.msgids),
-        "msgids_str": [str(m) for m in record.msgids],
-        "reports_returned": record.reports_returned,
-    }
-
-
-def report_view(report: Report) -> dict[str, Any]:
-    message = report.message
-    return {
-        "msgid": message.msgid,
-        "msgid_str": str(message.msgid),
-        "userid": message.userid,
-        "mobile": message.mobile,
-        "pknum": report.pknum,
-        "pktotal": message.segments,
-        "status": report.status,
-        "errcode": report.errcode,
-        "errdesc": report.errdesc,
-        "due": report.due,
-        "state": report.state.value,
-        "seqid": report.seqid,
-        "fetched_by": report.fetched_by,
-        "left_at": report.left_at,
-    }
-
-
-def push_view(attempt: PushAttempt) -> dict[str, Any]:
-    return {
-        "userid": attempt.userid,
-        "seqid": attempt.seqid,
-        "url": attempt.url,
-        "attempt": attempt.attempt,
-        "at": attempt.at,
-        "count": len(attempt.msgids),
-        "msgids": attempt.msgids,
-        "msgids_str": [str(m) for m in attempt.msgids],
-        "http_status": attempt.http_status,
-        "answer": attempt.answer,
-        "outcome": attempt.outcome,
-        "next_retry_at": attempt.next_retry_at,
-        "parked": attempt.parked,
-        "duplicate": attempt.duplicate,
-    }
 
 
 def _listing(items: list[dict[str, Any]], dropped: int) -> web.Response:
