@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockgateway.domain.clock import Clock, RealClock, VirtualClock, format_moment, zone_of
 from mockgateway.domain.journal import Journal
@@ -57,8 +57,7 @@ MAX_RETSIZE = 500
 SVRTYPES = ("1", "2", "3")
 
 
-@dataclass(frozen=True)
-class ApiRequest:
+class ApiRequest(NamedTuple):
     """A parsed Montnets request, as the HTTP layer hands it over."""
 
     path: str

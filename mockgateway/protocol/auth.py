@@ -7,9 +7,9 @@ that puts it nearest the clock, so requests sent across New Year or on 29 Februa
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
+from typing import NamedTuple
 
 from mockgateway.protocol.errors import Code, GatewayError
 
@@ -42,8 +42,7 @@ def parse_timestamp(timestamp: str, now: datetime) -> datetime | None:
     return best
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(NamedTuple):
     userid: str
     pwd: str
     timestamp: str | None

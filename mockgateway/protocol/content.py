@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import unquote_to_bytes
 
 from mockgateway.protocol.codec import Format, utf8_or_gbk
@@ -69,8 +69,7 @@ def _bytes_to_text(raw: bytes, allow_gbk: bool, warnings: list[str]) -> str:
     return text
 
 
-@dataclass(frozen=True, slots=True)
-class Segmentation:
+class Segmentation(NamedTuple):
     encoding: str
     """``gsm7`` or ``ucs2``."""
     units: int

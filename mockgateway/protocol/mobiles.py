@@ -7,8 +7,8 @@ for its country (per the pinned ``phonenumbers`` release) is -100012.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import phonenumbers
 
@@ -17,8 +17,7 @@ from mockgateway.protocol.errors import Code, GatewayError
 _FORMS = re.compile(r"(?:\+|00)?([1-9][0-9]{6,14})")
 
 
-@dataclass(frozen=True, slots=True)
-class Mobile:
+class Mobile(NamedTuple):
     sent: str
     """The number as the client wrote it (echoed in answers and reports)."""
     digits: str
