@@ -48,3 +48,21 @@ def test_parked_pushes_are_re_driven_from_the_handle() -> None:
         assert [r["state"] for r in gateway.reports()] == ["pending"]
         fetched = post_json(f"{gateway.url}/sms/v2/std/get_rpt", credentials("J10003", "111111"))
         assert [r["mobile"] for r in fetched["rpts"]] == ["85292041234"]
+
+
+def test_re_driven_batches_are_not_lost_when_the_push_url_is_cleared() -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    scenario = (
+        "clock: virtual\naccounts:\n  - userid: J10003\n    password: '111111'\n"
+        f"    push: {{url: 'http://127.0.0.1:{port}/rpt', retry: {{attempts: 1}}}}\n"
+    )
+    with running_gateway(scenario) as gateway:
+        fields = {**credentials("J10003", "111111"), "mobile": "85292041234", "content": "hi"}
+        assert post_json(f"{gateway.url}/sms/v2/std/send_single", fields)["result"] == 0
+        gateway.advance(1)
+        assert gateway.retry_pushes() == 1  # queued for a re-drive, not yet attempted
+        gateway.set_push(None)
+        fetched = post_json(f"{gateway.url}/sms/v2/std/get_rpt", credentials("J10003", "111111"))
+        assert [r["mobile"] for r in fetched["rpts"]] == ["85292041234"]

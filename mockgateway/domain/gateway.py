@@ -200,15 +200,20 @@ class Gateway:
         if worker is not None:
             await worker.stop()
         line = state.push
-        if line.current is not None and not line.current.duplicate:
-            for report in line.current.reports:
-                report.seqid = None
-                state.queue.schedule(report)
-        line.current = None
-        line.queued.clear()
         if url is None:
-            line.settings = None
+            # Everything not acknowledged goes back to get_rpt: in flight, queued and parked.
+            for batch in list(_batches(line)):
+                if not batch.duplicate:
+                    for report in batch.reports:
+                        report.state, report.seqid = ReportState.PENDING, None
+                        state.queue.schedule(report)
+            line.current, line.settings = None, None
+            line.queued.clear()
+            line.parked.clear()
         else:
+            if line.current is not None and not line.current.duplicate:
+                line.queued.appendleft(line.current)  # the new receiver gets it first
+            line.current = None
             base = line.settings or state.settings.push or PushSettings(url=url)
             line.settings = replace(base, url=url)
             if self._sender is not None:
