@@ -11,11 +11,14 @@ import gc
 import os
 import signal
 import sys
+import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from mockgateway.domain.records import RequestRecord
     from mockgateway.scenario import Scenario
 
 DEFAULT_PORT = 7891
@@ -40,12 +43,18 @@ def main(argv: list[str] | None = None) -> int:
         help="a scenario file, or the name of a built-in one (default: default)",
     )
     serve.add_argument("--seed", type=int, default=None, help="overrides the scenario's seed")
+    serve.add_argument(
+        "--log",
+        choices=("none", "problems", "all"),
+        default=os.environ.get("MOCKGATEWAY_LOG", "problems"),
+        help="one line on stderr per request: rejected or warned ones (default), every one, none",
+    )
     check = commands.add_parser("check", help="validate scenario files")
     check.add_argument("files", nargs="+", metavar="FILE")
     args = parser.parse_args(argv)
     if args.command == "check":
         return _check(args.files)
-    return _serve(args.host, args.port, args.scenario, args.seed)
+    return _serve(args.host, args.port, args.scenario, args.seed, args.log)
 
 
 def _check(files: list[str]) -> int:
@@ -66,6 +75,19 @@ def _check(files: list[str]) -> int:
     return 1 if failed else 0
 
 
+def log_request(record: RequestRecord, *, everything: bool) -> None:
+    """One line a person can read as it scrolls by: what came, what it got, and why."""
+    problems = [record.diagnosis] if record.diagnosis else []
+    problems += [f"warning: {w}" for w in record.warnings]
+    if not problems and not everything:
+        return
+    moment = time.strftime("%H:%M:%S", time.localtime(record.at))
+    result = "no answer" if record.result is None else str(record.result)
+    who = record.userid or "-"
+    head = f"{moment} {record.method} {record.path} ({record.format}) {who} -> {result}"
+    print(head + "".join(f"\n    {p}" for p in problems), file=sys.stderr, flush=True)
+
+
 def resolve_scenario(name_or_path: str | None) -> Scenario:
     """A file when one exists at that path, else a built-in scenario of that name."""
     from mockgateway.scenario import load_file, load_named
@@ -77,7 +99,9 @@ def resolve_scenario(name_or_path: str | None) -> Scenario:
     return load_named(name_or_path)
 
 
-def _serve(host: str, port: int, scenario_name: str | None, seed: int | None) -> int:
+def _serve(
+    host: str, port: int, scenario_name: str | None, seed: int | None, log: str = "problems"
+) -> int:
     from mockgateway.scenario import ScenarioError
 
     try:
@@ -90,20 +114,22 @@ def _serve(host: str, port: int, scenario_name: str | None, seed: int | None) ->
     if seed is not None:
         scenario = replace(scenario, seed=seed)
     try:
-        asyncio.run(_run(host, port, scenario))
+        asyncio.run(_run(host, port, scenario, log))
     except OSError as error:
         print(f"mockgateway: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr)
         return 2
     return 0
 
 
-async def _run(host: str, port: int, scenario: Scenario) -> None:
+async def _run(host: str, port: int, scenario: Scenario, log: str) -> None:
     from aiohttp import web
 
     from mockgateway.domain.gateway import Gateway
     from mockgateway.http.app import create_app
 
     gateway = Gateway(scenario)
+    if log != "none":
+        gateway.on_request = partial(log_request, everything=log == "all")
     runner = web.AppRunner(create_app(gateway), handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

@@ -192,3 +192,21 @@ def test_sigterm_lets_a_push_in_flight_end_and_counts_what_was_not_delivered(
     assert process.returncode == 0, err
     assert "1 reports not yet collected or pushed (0 of them parked as undelivered)" in out
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("log", ["problems", "none", "all"])
+def test_the_log_names_each_rejection_and_its_diagnosis(log: str) -> None:
+    with serve("--port", "0", "--log", log) as (process, url):
+        good = {**credentials("J10003", "111111"), "mobile": "85292041234", "content": "hi"}
+        post_json(f"{url}/sms/v2/std/send_single", good)
+        bad = {**good, "pwd": good["pwd"].upper()}
+        assert post_json(f"{url}/sms/v2/std/send_single", bad)["result"] == -100001
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=READY_TIMEOUT)
+    rejected = "POST send_single (json) J10003 -> -100001\n    pwd in uppercase hex"
+    accepted = "POST send_single (json) J10003 -> 0"
+    if log == "none":
+        assert "send_single" not in err
+    else:
+        assert rejected in err
+        assert (accepted in err) == (log == "all")

@@ -116,6 +116,8 @@ class Gateway:
         self._sender: Sender | None = None
         self._workers: dict[str, PushWorker] = {}
         self._change: asyncio.Event | None = None
+        self.on_request: Callable[[RequestRecord], None] | None = None
+        """Called with each request once it is answered and journaled (the CLI's log)."""
         self.reset()
 
     # --- life cycle ----------------------------------------------------------------------
@@ -310,8 +312,7 @@ class Gateway:
                     record.fault = rule.fault.describe()
                     record.diagnosis = f"{record.fault} injected by {record.rule}; not processed"
                     record.result = None
-                    self.requests.append(record)
-                    self.changed()
+                    self._journal(record)
                     return Answer(Code.INTERNAL_ERROR, fault=rule.fault)
             if rejected is not None:
                 raise rejected
@@ -323,9 +324,14 @@ class Gateway:
             answer.fault = rule.fault
             record.fault = rule.fault.describe()
         record.result = answer.code
-        self.requests.append(record)
-        self.changed()
+        self._journal(record)
         return answer
+
+    def _journal(self, record: RequestRecord) -> None:
+        self.requests.append(record)
+        if self.on_request is not None:
+            self.on_request(record)
+        self.changed()
 
     def _facts(self, request: ApiRequest) -> RequestFacts:
         given = request.fields
