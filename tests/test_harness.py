@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
 from mockgateway.client import credentials
-from mockgateway.harness import running_gateway
+from mockgateway.harness import MockGateway, running_gateway
 from tests.test_cli import post_json
 
 
@@ -28,7 +30,9 @@ def test_an_unknown_scenario_name_is_a_clear_error() -> None:
         running_gateway("push-callbak").__enter__()
 
 
-def test_parked_pushes_are_re_driven_from_the_handle() -> None:
+@contextmanager
+def refused_pushes() -> Iterator[MockGateway]:
+    """A gateway whose one report was pushed once, refused, and parked."""
     with socket.socket() as closed:  # a port where nothing listens: every push is refused
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
@@ -40,6 +44,11 @@ def test_parked_pushes_are_re_driven_from_the_handle() -> None:
         fields = {**credentials("J10003", "111111"), "mobile": "85292041234", "content": "hi"}
         assert post_json(f"{gateway.url}/sms/v2/std/send_single", fields)["result"] == 0
         gateway.advance(1)
+        yield gateway
+
+
+def test_parked_pushes_are_re_driven_from_the_handle() -> None:
+    with refused_pushes() as gateway:
         (attempt,) = gateway.pushes()
         assert attempt["parked"] and attempt["outcome"].startswith("failed: cannot connect")
         assert [r["state"] for r in gateway.reports()] == ["undelivered"]
@@ -49,18 +58,8 @@ def test_parked_pushes_are_re_driven_from_the_handle() -> None:
 
 
 def test_re_driven_batches_are_not_lost_when_the_push_url_is_cleared() -> None:
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
-    scenario = (
-        "clock: virtual\naccounts:\n  - userid: J10003\n    password: '111111'\n"
-        f"    push: {{url: 'http://127.0.0.1:{port}/rpt', retry: {{attempts: 1}}}}\n"
-    )
-    with running_gateway(scenario) as gateway:
-        fields = {**credentials("J10003", "111111"), "mobile": "85292041234", "content": "hi"}
-        assert post_json(f"{gateway.url}/sms/v2/std/send_single", fields)["result"] == 0
-        gateway.advance(1)
-        assert gateway.retry_pushes() == 1  # queued for a re-drive, not yet attempted
+    with refused_pushes() as gateway:
+        assert gateway.retry_pushes() == 1  # re-driven: queued, or refused and parked again
         gateway.set_push(None)
         fetched = post_json(f"{gateway.url}/sms/v2/std/get_rpt", credentials("J10003", "111111"))
         assert [r["mobile"] for r in fetched["rpts"]] == ["85292041234"]

@@ -17,6 +17,7 @@ from typing import Any, cast
 import yaml
 
 from mockgateway.protocol import errors, mobiles
+from mockgateway.protocol.answers import ROUTES
 from mockgateway.scenario.model import (
     AccountSettings,
     AuthSettings,
@@ -288,13 +289,8 @@ _FAULT_KINDS: tuple[FaultKind, ...] = (
 _FAULT = frozenset({*_FAULT_KINDS, "retry_after", "accepted"})
 _REPORT = frozenset({"status", "errcode", "errdesc", "delay", "lost"})
 _RESPOND = frozenset({"result"})
-_ENDPOINTS = {
-    "send_single": "send_single",
-    "single_send": "send_single",
-    "send_batch": "send_batch",
-    "batch_send": "send_batch",
-    "get_rpt": "get_rpt",
-}
+_ENDPOINTS = {path: route.endpoint for path, route in ROUTES.items()}
+"""Every path a rule may name, to the canonical endpoint it stands for."""
 _JOURNAL = frozenset({"limit"})
 _RANGES: tuple[MsgidRange, ...] = ("above-2^53", "unsigned", "signed")
 STALL_SECONDS = 120.0
