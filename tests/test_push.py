@@ -376,3 +376,16 @@ async def test_each_segment_of_a_long_message_is_pushed(start: Start, receiver: 
         (answer["msgid"], 1, 2),
         (answer["msgid"], 2, 2),
     ]
+
+
+async def test_a_lingering_batch_goes_as_soon_as_it_is_full(
+    start: Start, receiver: Receiver
+) -> None:
+    gw = await pushing(start, receiver, extra="linger: 5\n      batch_size: 3")
+    began = gw.gateway.clock.now()
+    await gw.call("send_batch", mobile=numbers(2), content="hi")  # due at +1
+    await advance(gw, 2)
+    await gw.call("send_single", mobile="85292041234", content="hi")  # due at +3: fills it
+    await advance(gw, 10)  # one jump: the push must happen at +3, not at the linger's +6
+    (attempt,) = (await control(gw, "/_mock/pushes"))["items"]
+    assert (attempt["count"], round(attempt["at"] - began, 3)) == (3, 3.0)

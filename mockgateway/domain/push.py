@@ -80,6 +80,23 @@ class ReportQueue:
     def next_due(self) -> float | None:
         return self.heap[0][0] if self.heap else None
 
+    def next_due_after(self, moment: float) -> float | None:
+        """The earliest due time later than ``moment``.
+
+        Walks the heap from the root, entering only reports already due, so it costs about as
+        many steps as there are due reports (fewer than a batch while a batch lingers).
+        """
+        heap, best = self.heap, None
+        stack = [0] if heap else []
+        while stack:
+            i = stack.pop()
+            due = heap[i][0]
+            if due > moment:
+                best = due if best is None or due < best else best
+                continue
+            stack.extend(j for j in (2 * i + 1, 2 * i + 2) if j < len(heap))
+        return best
+
     def __len__(self) -> int:
         return len(self.heap)
 
@@ -200,7 +217,15 @@ class PushWorker:
         oldest = self.queue.next_due()
         if oldest is None:
             return None
-        return oldest + settings.chaos.delay + settings.linger
+        held = settings.chaos.delay
+        if not settings.linger:
+            return oldest + held
+        # A lingering batch goes when its wait is over, or earlier when the next report to fall
+        # due may fill it.
+        cutoff = self.ctx.clock.now() - held
+        following = self.queue.next_due_after(cutoff)
+        deadline = oldest + held + settings.linger
+        return deadline if following is None else min(deadline, following + held)
 
     async def _sleep(self, deadline: float | None) -> None:
         timer = None if deadline is None else self.ctx.clock.call_at(deadline, self.poke)
