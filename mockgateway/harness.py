@@ -80,7 +80,8 @@ class MockGateway:
         or ``pushed=N`` (acknowledged by the receiver), with filters; returns the count seen."""
         query = {**condition, "timeout": timeout}
         try:
-            answer = self._call("GET", "/_mock/wait?" + urllib.parse.urlencode(query), None)
+            path = "/_mock/wait?" + urllib.parse.urlencode(query)
+            answer = self._call("GET", path, timeout=timeout + 60.0)
         except urllib.error.HTTPError as error:
             if error.code != 408:
                 raise
@@ -105,15 +106,13 @@ class MockGateway:
         items: list[dict[str, Any]] = self._call("GET", f"/_mock/{kind}?{query}")["items"]
         return items
 
-    def _call(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+    def _call(
+        self, method: str, path: str, body: Any = None, *, timeout: float = 60.0
+    ) -> dict[str, Any]:
         data = body if isinstance(body, bytes) else None
         if body is not None and not isinstance(body, bytes):
             data = json.dumps(body).encode("utf-8")
         request = urllib.request.Request(self.url + path, data=data, method=method)
-        if method == "GET" and data is None:
-            timeout = 60.0 + float(urllib.parse.parse_qs(path).get("timeout", ["0"])[0])
-        else:
-            timeout = 60.0
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 answer: dict[str, Any] = json.loads(response.read())
