@@ -253,6 +253,7 @@ class Gateway:
         if seconds < 0:
             raise ValueError("the clock only moves forward")
         target = clock.now() + seconds
+        await self.settled()  # what is due now goes out now, before time moves
         while True:
             moved = clock.step(target)
             for worker in self._workers.values():
