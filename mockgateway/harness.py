@@ -62,7 +62,7 @@ class MockGateway:
 
     def use_scenario(self, scenario: str | Path) -> None:
         """A built-in scenario's name, a file's path, or the YAML text itself."""
-        self._call("PUT", "/_mock/scenario", _scenario_text(scenario).encode("utf-8"))
+        self._call("PUT", "/_mock/scenario", scenario_text(scenario).encode("utf-8"))
 
     def advance(self, seconds: float) -> float:
         """Move the virtual clock on; returns once the pushes it released were attempted."""
@@ -130,7 +130,8 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _scenario_text(scenario: str | Path) -> str:
+def scenario_text(scenario: str | Path) -> str:
+    """The YAML of a built-in scenario's name, a file's path, or the text itself."""
     from mockgateway.scenario.loader import builtin_names, read_named
 
     if isinstance(scenario, Path) or (
@@ -156,7 +157,7 @@ def running_gateway(scenario: str | Path | None = None) -> Iterator[MockGateway]
     if scenario is None:
         chosen = load_named("default")
     else:
-        text = _scenario_text(scenario)
+        text = scenario_text(scenario)
         name = scenario if isinstance(scenario, str) and "\n" not in scenario else "scenario"
         chosen = load_text(text, source=str(name), default_name=Path(str(name)).stem)
     server = _ServerThread(chosen)
