@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
 from mockgateway.client import BodyFormat, credentials, encode_body, parse_answer
 from mockgateway.domain.clock import VirtualClock
@@ -93,6 +96,52 @@ def start(aiohttp_client: Any) -> Start:
 @pytest.fixture
 async def gw(start: Start) -> Harness:
     return await start()
+
+
+Behaviour = Callable[[dict[str, Any], int], Any]
+"""(push body, 1-based count of pushes received) -> (status, body) or an awaitable of it."""
+
+
+def ack(body: dict[str, Any], _: int) -> tuple[int, Any]:
+    return 200, {"cmd": "RPT_RESP", "seqid": body["seqid"], "result": 0}
+
+
+@dataclass
+class Receiver:
+    server: TestServer
+    behaviour: Behaviour = ack
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("/rpt"))
+
+    def acknowledged_msgids(self) -> list[int]:
+        return [r["msgid"] for body in self.received for r in body["rpts"]]
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    holder: list[Receiver] = []
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        me = holder[0]
+        body = json.loads(await request.read())
+        me.received.append(body)
+        result = me.behaviour(body, len(me.received))
+        if asyncio.iscoroutine(result):
+            result = await result
+        status, answer = result
+        text = answer if isinstance(answer, str) else json.dumps(answer)
+        return web.Response(status=status, text=text)
+
+    app = web.Application(client_max_size=16 * 1024 * 1024)
+    app.router.add_post("/rpt", handle)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    holder.append(Receiver(server))
+    yield holder[0]
+    await server.close()
 
 
 pytest_plugins = ["pytester"]
