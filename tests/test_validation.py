@@ -105,14 +105,6 @@ async def test_gbk_can_be_refused(start: Start) -> None:
     assert "UTF-8 only" in (gw.last().diagnosis or "")
 
 
-async def test_content_encoded_twice_is_decoded_with_a_warning(gw: Harness) -> None:
-    twice = quote(quote("验证码 1234"))
-    answer = await gw.call("send_single", mobile="85292041234", content=twice)
-    assert answer["result"] == 0
-    assert next(iter(gw.gateway.messages)).content == "验证码 1234"
-    assert "encoded twice" in gw.last().warnings[0]
-
-
 async def test_content_not_url_encoded_is_accepted_with_a_warning(gw: Harness) -> None:
     answer = await gw.call("send_single", mobile="85292041234", content="验证码")
     assert answer["result"] == 0

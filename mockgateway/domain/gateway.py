@@ -347,7 +347,7 @@ class Gateway:
         text: str | None = None
         if self._content_rules and isinstance(raw_content, str | bytes):
             try:
-                text, _ = content.decode(raw_content, request.format, allow_gbk=True)
+                text = content.decode(raw_content, request.format, allow_gbk=True).text
             except GatewayError:
                 text = raw_content if isinstance(raw_content, str) else None
         userid, custid = given.get("userid"), given.get("custid")
@@ -484,8 +484,9 @@ class Gateway:
             raise GatewayError(
                 Code.BODY_FIELD_WRONG_TYPE, f"content must be a string, got {fields.kind_of(raw)}"
             )
-        text, warnings = content.decode(raw, request.format, allow_gbk=settings.gbk)
-        record.warnings.extend(warnings)
+        decoded = content.decode(raw, request.format, allow_gbk=settings.gbk)
+        text = decoded.text
+        record.warnings.extend(decoded.warnings)
         svrtype = fields.text(given, "svrtype") or ""
         if svrtype and svrtype not in SVRTYPES:
             record.warnings.append(

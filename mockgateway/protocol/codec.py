@@ -159,7 +159,27 @@ def _parse_pairs(data: bytes) -> tuple[Fields, list[str]]:
             warnings.append(f"field {name} given more than once: the first is used")
             continue
         fields[name] = value
+        if name == "content":
+            warnings.extend(_unencoded_form_value(value_raw))
     return fields, warnings
+
+
+def _unencoded_form_value(raw: bytes) -> list[str]:
+    """Warnings for content that was never form-encoded: what a client meant by a ``+`` in it
+    is lost, so say so."""
+    if b" " in raw:
+        sign = "a raw space"
+    elif not raw.isascii():
+        sign = "non-ASCII bytes"
+    else:
+        return []
+    warning = f"content is not form-encoded (it holds {sign})"
+    if b"+" in raw:
+        warning += (
+            ": its + became a space, as the form encoding makes it (a raw `a+b c`?); "
+            "encode + as %2B"
+        )
+    return [warning]
 
 
 def _text_or_bytes(raw: bytes) -> str | bytes:

@@ -18,55 +18,93 @@ GSM_BASIC = frozenset(
 GSM_EXTENSION = frozenset("^{}\\[~]|€\f")
 _GSM_BASIC_ONLY = re.compile("[" + re.escape("".join(sorted(GSM_BASIC))) + "]*")
 
-_STILL_ENCODED = re.compile(r"[A-Za-z0-9._~*'()!+\-]*(?:%[0-9A-Fa-f]{2}[A-Za-z0-9._~*'()!+\-]*)+")
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_BROKEN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def decode(value: str | bytes, fmt: Format, *, allow_gbk: bool) -> tuple[str, list[str]]:
-    """The text a client meant, with warnings for what it got sloppy.
+class Decoded(NamedTuple):
+    text: str
+    """What the phone shows: the content URL-decoded exactly once."""
+    charset: str
+    """``utf-8``, or ``gbk`` when the content came as GBK (the charset its errdesc is sent in)."""
+    warnings: list[str]
 
-    JSON and XML carry content URL-encoded (the manual's ``UrlEncode(UTF-8)``); form and query
-    values were already decoded once by the codec. Content still percent-encoded after that was
-    encoded twice, and is decoded once more.
+
+def decode(value: str | bytes, fmt: Format, *, allow_gbk: bool) -> Decoded:
+    """The content as the phone would show it, with warnings for what the client got sloppy.
+
+    JSON and XML carry content URL-encoded (the manual's ``UrlEncode(UTF-8)``) and are decoded
+    here, once, with ``+`` as a space; form and query values were decoded once by the form
+    encoding in the codec. A real gateway decodes once too, so whatever still looks encoded after
+    that is what the phone shows, and is only warned about.
     """
     warnings: list[str] = []
     if isinstance(value, bytes):
-        text = _bytes_to_text(value, allow_gbk, warnings)
+        text, charset = _bytes_to_text(value, allow_gbk, warnings)
     elif fmt in (Format.JSON, Format.XML):
-        if value.isascii():
-            text = _bytes_to_text(unquote_to_bytes(value.replace("+", " ")), allow_gbk, warnings)
-        else:
-            warnings.append("content is not URL-encoded: the manual asks for UrlEncode(UTF-8)")
-            text = value
-    else:
-        text = value
-    if "%" in text and _STILL_ENCODED.fullmatch(text):
-        again = unquote_to_bytes(text.replace("+", " "))
         try:
-            text = again.decode("utf-8")
-            warnings.append("content was URL-encoded twice: it was decoded once more")
-        except UnicodeDecodeError:
-            pass
+            raw = value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise GatewayError(
+                Code.BODY_NOT_A_RECORD, "content is not valid Unicode (an unpaired surrogate)"
+            ) from None
+        text, charset = _bytes_to_text(
+            unquote_to_bytes(raw.replace(b"+", b" ")), allow_gbk, warnings
+        )
+        sign = unencoded_sign(value)
+        if sign is not None:
+            warnings.append(
+                f"content is not URL-encoded ({sign}): the manual asks for UrlEncode(UTF-8)"
+            )
+            if "+" in value:
+                warnings.append(
+                    "the + in the content became a space, as URL-decoding makes it: a raw "
+                    "`a+b c` is read as `a b c`; encode + as %2B"
+                )
+    else:
+        text, charset = value, "utf-8"
+    twice = "%" in text and _ESCAPE.search(text) is not None
+    if twice:
+        warnings.append(
+            "content still holds %XX escapes after its one URL-decoding: encoded twice? "
+            "The phone shows them as they are"
+        )
     if text == "":
         raise GatewayError(Code.CONTENT_EMPTY, "content is empty")
     if len(text) > MAX_CHARACTERS:
+        hint = " (it still holds %XX escapes: encoded twice?)" if twice else ""
         raise GatewayError(
             Code.CONTENT_TOO_LONG,
-            f"content is {len(text)} characters after decoding; at most {MAX_CHARACTERS}",
+            f"content is {len(text)} characters after decoding; at most {MAX_CHARACTERS}{hint}",
         )
-    return text, warnings
+    return Decoded(text, charset, warnings)
 
 
-def _bytes_to_text(raw: bytes, allow_gbk: bool, warnings: list[str]) -> str:
+def unencoded_sign(value: str) -> str | None:
+    """What shows that ``value`` was never URL-encoded (no encoder leaves these), or None."""
+    if not value.isascii():
+        return "it holds non-ASCII characters"
+    if " " in value:
+        return "it holds a raw space"
+    if _CONTROL.search(value):
+        return "it holds a raw control character"
+    if "%" in value and _BROKEN_ESCAPE.search(value):
+        return "it holds a % that starts no %XX escape"
+    return None
+
+
+def _bytes_to_text(raw: bytes, allow_gbk: bool, warnings: list[str]) -> tuple[str, str]:
     text, gbk = utf8_or_gbk(raw, "content", Code.BODY_NOT_A_RECORD)
     if not gbk:
-        return text
+        return text, "utf-8"
     if not allow_gbk:
         raise GatewayError(
             Code.BODY_NOT_A_RECORD,
             "content is GBK-encoded and this account accepts UTF-8 only",
         )
     warnings.append("content is GBK-encoded: the manual asks for UTF-8")
-    return text
+    return text, "gbk"
 
 
 class Segmentation(NamedTuple):
