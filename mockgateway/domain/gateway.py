@@ -37,8 +37,8 @@ from mockgateway.domain.records import (
     ReportState,
     RequestRecord,
 )
-from mockgateway.protocol import auth, content, fields, mobiles
-from mockgateway.protocol.answers import rpt_record
+from mockgateway.protocol import auth, content, fields, mobiles, push
+from mockgateway.protocol.answers import get_rpt_errdesc, rpt_record
 from mockgateway.protocol.codec import Fields, Format
 from mockgateway.protocol.errors import Code, GatewayError
 from mockgateway.scenario.model import (
@@ -183,7 +183,7 @@ class Gateway:
             sender=self._sender,
             journal=self.pushes,
             rng=self._push_rng,
-            rpt_of=lambda report: self.rpt_of(report, state.zone),
+            rpt_of=lambda report: self.rpt_of(report, state.zone, push.errdesc(report.errdesc)),
             changed=self.changed,
         )
         worker = PushWorker(state.push, state.queue, context)
@@ -517,6 +517,7 @@ class Gateway:
                 content=text,
                 encoding=split.encoding,
                 segments=split.segments,
+                charset=decoded.charset,
                 custid=custid,
                 exdata=exdata,
                 svrtype=svrtype,
@@ -607,12 +608,14 @@ class Gateway:
             report.state = ReportState.FETCHED
             report.left_at = now
             report.fetched_by = record.id
-            rpts.append(self.rpt_of(report, account.zone))
+            errdesc = get_rpt_errdesc(report.errdesc, report.message.charset)
+            rpts.append(self.rpt_of(report, account.zone, errdesc))
         record.reports_returned = len(taken)
         return Answer(Code.OK, rpts=rpts)
 
     @staticmethod
-    def rpt_of(report: Report, zone: tzinfo) -> dict[str, Any]:
+    def rpt_of(report: Report, zone: tzinfo, errdesc: str) -> dict[str, Any]:
+        """One report on the wire; ``errdesc`` comes encoded as the way it travels asks."""
         message = report.message
         return rpt_record(
             msgid=message.msgid,
@@ -626,7 +629,7 @@ class Gateway:
             rtime=format_moment(report.due, zone),
             status=report.status,
             errcode=report.errcode,
-            errdesc=report.errdesc,
+            errdesc=errdesc,
             exdata=message.exdata,
         )
 

@@ -55,6 +55,8 @@ class Message:
     content: str
     encoding: str
     segments: int
+    charset: str
+    """How its content came: ``utf-8``, or ``gbk`` (get_rpt encodes its errdesc the same way)."""
     custid: str
     exdata: str
     svrtype: str

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from enum import StrEnum
 from typing import Any
 
-from mockgateway.protocol.errors import desc_of
+from mockgateway.protocol.errors import desc_of, url_encode
 
 
 class Shape(StrEnum):
@@ -65,6 +66,13 @@ def build(
         head["msgid"] = sent[0][0] if ok and sent else 0
         head["custid"] = custid if ok else ""
     return head
+
+
+@lru_cache(maxsize=1024)
+def get_rpt_errdesc(errdesc: str, charset: str) -> str:
+    """errdesc as get_rpt sends it: URL-encoded in the charset the message's content came in
+    (manual 2.2.6), whatever the answer's format. Cached: a scenario has few texts."""
+    return url_encode(errdesc, charset)
 
 
 def rpt_record(

@@ -90,13 +90,15 @@ def text_of(code: int) -> str:
     return _TEXTS.get(code, "Unknown error")
 
 
-def url_encode(text: str) -> str:
-    """URL-encode UTF-8 with lowercase hex, as the manual's examples do.
+def url_encode(text: str, charset: str = "utf-8") -> str:
+    """URL-encode ``text`` in ``charset`` (UTF-8 unless told) with lowercase hex, as the manual's
+    examples do.
 
     Spaces become ``%20``, not ``+``: every decoder (Java's URLDecoder, PHP's rawurldecode,
     JavaScript's decodeURIComponent) reads ``%20`` right, while ``+`` survives some of them.
+    A character the charset lacks becomes ``?``, as it would on a gateway working in it.
     """
-    encoded = quote(text, safe="")
+    encoded = quote(text, safe="", encoding=charset, errors="replace")
     if "%" not in encoded:
         return encoded
     parts = encoded.split("%")

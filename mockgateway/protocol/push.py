@@ -7,9 +7,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from mockgateway.protocol.auth import md5_pwd
+from mockgateway.protocol.errors import url_encode
+
+PushBody = Literal["json", "form", "xml"]
+"""The body a push goes in; V5.13 pushes JSON, the domestic gateway can send form or XML too."""
+
+
+def errdesc(text: str, body: PushBody = "json") -> str:
+    """errdesc as a push carries it (manual 2.3.3): raw UTF-8 in JSON, URL-encoded UTF-8 in a
+    form or XML body."""
+    return text if body == "json" else url_encode(text)
 
 
 def envelope(
