@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from mockgateway.domain.clock import Clock, RealClock, VirtualClock, format_moment, zone_of
 from mockgateway.domain.journal import Journal
 from mockgateway.domain.msgids import MsgidAllocator
-from mockgateway.domain.outcomes import OutcomeDrawer
+from mockgateway.domain.outcomes import OutcomeDrawer, not_a_mobile
 from mockgateway.domain.push import (
     Batch,
     PushContext,
@@ -477,6 +477,7 @@ class Gateway:
         custid = fields.client_id(given, "custid")
         exdata = fields.client_id(given, "exdata")
         numbers = self._numbers(given, settings, single=single)
+        record.warnings.extend(_number_warnings(numbers))
         raw = given.get("content")
         if raw is None:
             raise GatewayError(Code.CONTENT_EMPTY, "content is missing")
@@ -528,11 +529,13 @@ class Gateway:
                 request_id=record.id,
                 warnings=tuple(record.warnings),
             )
+            chosen = None
             if override is not None and rule is not None and rule.when.covers(number):
                 message.rule = rule.describe()
-                self._schedule_reports(account, message, now, override)
-            else:
-                self._schedule_reports(account, message, now, None)
+                chosen = override
+            if number.not_mobile is not None:
+                chosen = not_a_mobile(chosen)
+            self._schedule_reports(account, message, now, chosen)
             self.messages.append(message)
             messages.append(message)
         worker = self._workers.get(settings.userid)
@@ -648,6 +651,18 @@ class Gateway:
 
     def undelivered_reports(self) -> int:
         return sum(len(b.reports) for a in self._accounts.values() for b in a.push.parked)
+
+
+MAX_NUMBER_WARNINGS = 5
+"""Per request: a batch of a thousand landlines says so in a few lines, not a thousand."""
+
+
+def _number_warnings(numbers: list[mobiles.Mobile]) -> list[str]:
+    warnings = [n.warning for n in numbers if n.warning is not None]
+    if len(warnings) <= MAX_NUMBER_WARNINGS:
+        return warnings
+    more = len(warnings) - MAX_NUMBER_WARNINGS
+    return [*warnings[:MAX_NUMBER_WARNINGS], f"... and {more} more numbers like these"]
 
 
 def _batches(line: PushLine) -> Iterable[Batch]:

@@ -7,6 +7,7 @@ the same outcomes, delays and texts run after run.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from typing import Any
 
 from mockgateway.scenario.model import Delay, Outcome, ReportOverride, ReportSettings
@@ -21,6 +22,20 @@ KNOWN_ERRDESCS = {
     "DELETED": "deleted by the operator",
     "ACCEPTD": "accepted, final state unknown",
 }
+
+
+NOT_A_MOBILE = ReportOverride(status=1, errcode="UNDELIV", errdesc="not a mobile number")
+
+
+def not_a_mobile(rule: ReportOverride | None) -> ReportOverride:
+    """The reports of a number that is valid but not a mobile fail; a scenario rule that says
+    how they end (an outcome, or no report at all) still wins, one that only delays them keeps
+    the failure."""
+    if rule is None:
+        return NOT_A_MOBILE
+    if rule.lost or rule.errcode is not None or rule.errdesc is not None:
+        return rule
+    return replace(NOT_A_MOBILE, delay=rule.delay)
 
 
 class OutcomeDrawer:

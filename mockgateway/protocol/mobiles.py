@@ -1,7 +1,10 @@
 """Mobile number rules (manual 3.2): three written forms, then real validity per country.
 
 A number that breaks the written forms is -100274; one that is well formed but not a real number
-for its country (per the pinned ``phonenumbers`` release) is -100012.
+for its country (per the pinned ``phonenumbers`` release) is -100012. A real number that is not a
+mobile (a landline, toll-free, premium-rate...) is accepted, as a gateway routing by country code
+would, and its reports fail. Numbers that read as a national number sent without its country code
+get a diagnosis naming that likely mistake.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import phonenumbers
+from phonenumbers import PhoneNumberType
 
 from mockgateway.protocol.errors import Code, GatewayError
 
@@ -24,6 +28,25 @@ class Mobile(NamedTuple):
     """Country code and number, digits only: the form rules match on."""
     countrycode: int
     """-1 when unknown (relaxed numbers only)."""
+    not_mobile: str | None = None
+    """What it is when it is valid but not a mobile (``landline``, ``toll-free``...): a phone
+    cannot receive an SMS there, so its reports fail."""
+    warning: str | None = None
+    """Why this accepted number is probably not what the client meant, if it is."""
+
+
+class _Verdict(NamedTuple):
+    """What the pinned ``phonenumbers`` says about one digit string."""
+
+    code: int
+    """The country code it starts with, or -1."""
+    valid: bool
+    kind: str | None
+    """For a valid number that is not a mobile: what it is."""
+    where: str
+    """``+20, EG``: the country it reads as, for diagnoses."""
+    national: str | None
+    """The likely mistake when it reads as a national number sent without its country code."""
 
 
 def split(raw: str) -> list[str]:
@@ -41,23 +64,71 @@ def parse(sent: str, *, relaxed: bool = False) -> Mobile:
     digits = normalise(sent)
     if digits is None:
         raise GatewayError(Code.MOBILE_BREAKS_RULES, _form_diagnosis(sent))
-    code, valid = _judge(digits)
+    verdict = _judge(digits)
     if relaxed:
-        return Mobile(sent, digits, code if code in _KNOWN_CODES else -1)
-    if not valid:
-        raise GatewayError(Code.INVALID_MOBILE, _validity_diagnosis(sent, digits))
-    return Mobile(sent, digits, code)
+        return Mobile(sent, digits, verdict.code if verdict.code in _KNOWN_CODES else -1)
+    if not verdict.valid:
+        raise GatewayError(Code.INVALID_MOBILE, _validity_diagnosis(sent, verdict))
+    return Mobile(sent, digits, verdict.code, verdict.kind, _warning(sent, verdict))
+
+
+_MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
+"""What can receive an SMS. ``FIXED_LINE_OR_MOBILE`` is how the library types every number of
+the countries (the US, Canada...) whose plans do not tell the two apart."""
+
+_KINDS = {
+    PhoneNumberType.FIXED_LINE: "landline",
+    PhoneNumberType.TOLL_FREE: "toll-free",
+    PhoneNumberType.PREMIUM_RATE: "premium-rate",
+    PhoneNumberType.SHARED_COST: "shared-cost",
+    PhoneNumberType.VOIP: "VoIP",
+    PhoneNumberType.PERSONAL_NUMBER: "personal (forwarding)",
+    PhoneNumberType.PAGER: "pager",
+    PhoneNumberType.UAN: "company (UAN)",
+    PhoneNumberType.VOICEMAIL: "voicemail",
+}
 
 
 @lru_cache(maxsize=65_536)
-def _judge(digits: str) -> tuple[int, bool]:
-    """(country code or -1, valid for its country): a pure function of the digits under the
-    pinned ``phonenumbers``, cached because it is half the cost of accepting a message."""
+def _judge(digits: str) -> _Verdict:
+    """A pure function of the digits under the pinned ``phonenumbers``, cached because it is
+    half the cost of accepting a message.
+
+    One ``number_type`` call says both validity and kind: the library's own ``is_valid_number``
+    is "its type is not UNKNOWN".
+    """
     try:
         number = phonenumbers.parse("+" + digits)
     except phonenumbers.NumberParseException:
-        return -1, False
-    return (number.country_code or -1), phonenumbers.is_valid_number(number)
+        return _Verdict(-1, False, None, "no country", _national(digits, mobile=False))
+    code = number.country_code or -1
+    region = phonenumbers.region_code_for_number(number)
+    where = f"+{code}" + ("" if region in (None, "001") else f", {region}")
+    kind = phonenumbers.number_type(number)
+    valid = kind != PhoneNumberType.UNKNOWN
+    mobile = kind in _MOBILE_TYPES
+    described = _KINDS.get(kind, "not a mobile") if valid and not mobile else None
+    return _Verdict(code, valid, described, where, _national(digits, mobile=valid and mobile))
+
+
+def _national(digits: str, *, mobile: bool) -> str | None:
+    """The mistake behind a number that reads as a national one without its country code: a
+    bare mainland mobile (``1[3-9]`` + 9 digits), or a US/Canada 10-digit number.
+
+    A bare mainland mobile also reads as a North American number that may well be valid, so it
+    is named whatever it reads as. A 10-digit number is named only when it is not a mobile as
+    read, so that a correct Singapore mobile is not flagged for a Jamaican look-alike.
+    """
+    if len(digits) == 11 and digits[0] == "1" and digits[1] in "3456789":
+        mainland = phonenumbers.parse("+86" + digits)
+        if phonenumbers.number_type(mainland) == PhoneNumberType.MOBILE:
+            return f"a mainland China mobile without its country code? send 86{digits}"
+    if len(digits) == 10 and not mobile:
+        american = phonenumbers.parse("+1" + digits)
+        if phonenumbers.is_valid_number(american):
+            region = phonenumbers.region_code_for_number(american) or "North American"
+            return f"a {region} number without its country code 1? send 1{digits}"
+    return None
 
 
 _KNOWN_CODES = frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE) - {0}
@@ -77,23 +148,26 @@ def _form_diagnosis(sent: str) -> str:
     return f"mobile {sent!r} has {len(body)} digits: a number with its country code has 7 to 15"
 
 
-def _validity_diagnosis(sent: str, digits: str) -> str:
-    try:
-        number = phonenumbers.parse("+" + digits)
-    except phonenumbers.NumberParseException:
-        return f"mobile {sent!r}: no country has the code it starts with"
-    region = phonenumbers.region_code_for_number(number) or "ZZ"
-    if len(digits) == 11 and digits.startswith("1"):
-        mainland = phonenumbers.parse("+86" + digits)
-        if phonenumbers.is_valid_number(mainland):
-            return (
-                f"mobile {sent!r} is a mainland China number without its country code: "
-                f"send 86{digits}"
-            )
-    where = f"+{number.country_code}" + ("" if region == "ZZ" else f", {region}")
-    return f"mobile {sent!r} is not a valid number for its country ({where})"
+def _validity_diagnosis(sent: str, verdict: _Verdict) -> str:
+    if verdict.code == -1:
+        read = f"mobile {sent!r}: no country has the code it starts with"
+    else:
+        read = f"mobile {sent!r} is not a valid number for its country ({verdict.where})"
+    return read if verdict.national is None else f"{read}: is it {verdict.national}"
+
+
+def _warning(sent: str, verdict: _Verdict) -> str | None:
+    if verdict.kind is not None:
+        text = (
+            f"mobile {sent!r} is a valid {verdict.kind} number ({verdict.where}), not a mobile: "
+            "accepted, and its reports fail (UNDELIV, not a mobile number)"
+        )
+        return text if verdict.national is None else f"{text}; is it {verdict.national}"
+    if verdict.national is not None:
+        return f"mobile {sent!r} reads as {verdict.where}: is it {verdict.national}"
+    return None
 
 
 def country_code(digits: str) -> int:
     """The country code a digit string starts with, or -1 (for rules matching ``countrycode``)."""
-    return _judge(digits)[0]
+    return _judge(digits).code
