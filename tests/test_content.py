@@ -4,7 +4,6 @@ about by name."""
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
 import pytest
@@ -94,10 +93,3 @@ async def test_a_raw_form_body_loses_its_plus_with_a_warning(gw: Harness) -> Non
     warnings = gw.last().warnings
     assert any("content is not form-encoded (it holds a raw space)" in w for w in warnings)
     assert any("+ became a space" in w for w in warnings), warnings
-
-
-async def test_unpaired_surrogates_in_content_get_a_body_format_code(gw: Harness) -> None:
-    fields = {**credentials("J10003", "111111"), "mobile": "85292041234", "content": "a"}
-    body = json.dumps(fields).replace('"a"', '"a\\ud800"')
-    status, answer, _ = await gw.raw("send_single", body, "application/json")
-    assert (status, answer["result"]) == (200, -100092)

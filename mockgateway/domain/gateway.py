@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import ipaddress
 import itertools
+import logging
 import random
 import time
 from collections.abc import Callable, Iterable
@@ -31,6 +32,8 @@ from mockgateway.domain.push import (
     Sender,
 )
 from mockgateway.domain.records import (
+    MAX_NUMBERS,
+    REQUEST_BYTES,
     Message,
     PushAttempt,
     Report,
@@ -41,6 +44,7 @@ from mockgateway.protocol import auth, content, fields, mobiles, push
 from mockgateway.protocol.answers import get_rpt_errdesc, rpt_record
 from mockgateway.protocol.codec import Fields, Format
 from mockgateway.protocol.errors import Code, GatewayError
+from mockgateway.protocol.limits import shown
 from mockgateway.scenario.model import (
     AccountSettings,
     Fault,
@@ -56,6 +60,8 @@ MAX_BATCH = 1000
 MAX_RETSIZE = 500
 SVRTYPES = ("1", "2", "3")
 
+log = logging.getLogger(__name__)
+
 
 class ApiRequest(NamedTuple):
     """A parsed Montnets request, as the HTTP layer hands it over."""
@@ -67,6 +73,8 @@ class ApiRequest(NamedTuple):
     fields: Fields
     remote: str = "127.0.0.1"
     warnings: tuple[str, ...] = ()
+    size: int = 0
+    """Bytes of body and query string as they came."""
 
 
 def _nothing() -> None:
@@ -81,6 +89,8 @@ class Answer:
     rpts: list[dict[str, Any]] = field(default_factory=list)
     fault: Fault | None = None
     """An HTTP fault the handler must inject into the answer."""
+    broken: bool = False
+    """The fault breaks the answer before any result was decided (journaled as ``null``)."""
     release: Callable[[], None] = _nothing
     """Frees the request's connection slot; the handler calls it once the answer is sent."""
 
@@ -138,11 +148,15 @@ class Gateway:
         self.rules = RuleBook(scenario.rules, random.Random(rng.random()))
         self._push_rng = random.Random(rng.random())
         self._accounts = {a.userid: _account_state(a) for a in scenario.accounts}
-        limit = scenario.journal_limit
-        self.requests: Journal[RequestRecord] = Journal(limit)
-        self.messages: Journal[Message] = Journal(limit)
-        self.reports: Journal[Report] = Journal(limit)
-        self.pushes: Journal[PushAttempt] = Journal(limit)
+        limit, max_bytes = scenario.journal_limit, scenario.journal_max_bytes
+        self.requests: Journal[RequestRecord] = Journal(
+            limit, size_of=_request_size, max_bytes=max_bytes
+        )
+        self.messages: Journal[Message] = Journal(limit, size_of=Message.size, max_bytes=max_bytes)
+        self.reports: Journal[Report] = Journal(limit, size_of=Report.size, max_bytes=max_bytes)
+        self.pushes: Journal[PushAttempt] = Journal(
+            limit, size_of=PushAttempt.size, max_bytes=max_bytes
+        )
         self._request_ids = itertools.count(1)
         self._report_order = itertools.count()
         self._number_rules = any(r.when.about_numbers for r in scenario.rules)
@@ -288,7 +302,11 @@ class Gateway:
     # --- the API -------------------------------------------------------------------------
 
     def handle(self, request: ApiRequest, rejected: GatewayError | None = None) -> Answer:
-        """Answer one API request. ``rejected`` carries an error found while parsing it."""
+        """Answer one API request. ``rejected`` carries an error found while parsing it.
+
+        Never raises: a bug in the mock answers -100999 with the exception in the journal, and
+        the request still meets the rules and the journal exactly once.
+        """
         record = RequestRecord(
             id=next(self._request_ids),
             at=self.clock.now(),
@@ -298,8 +316,24 @@ class Gateway:
             format=request.format.value,
             remote=request.remote,
             fields=request.fields,
+            size=REQUEST_BYTES + request.size,
             warnings=list(request.warnings),
         )
+        answer = Answer(Code.INTERNAL_ERROR)
+        try:
+            answer = self._decide(request, record, rejected)
+        except Exception as exc:  # a bug in the mock must still get a protocol answer
+            log.exception("internal error on %s", request.path)
+            answer.release()
+            answer = Answer(Code.INTERNAL_ERROR)
+            record.diagnosis = f"internal error in mockgateway ({exc!r}); please report it"
+        record.result = None if answer.broken else answer.code
+        self._journal(record)
+        return answer
+
+    def _decide(
+        self, request: ApiRequest, record: RequestRecord, rejected: GatewayError | None
+    ) -> Answer:
         rule = self.rules.decide(self._facts(request)) if self.scenario.rules else None
         answer: Answer
         try:
@@ -312,9 +346,7 @@ class Gateway:
                 if rule.fault is not None and not rule.fault.accepted:
                     record.fault = rule.fault.describe()
                     record.diagnosis = f"{record.fault} injected by {record.rule}; not processed"
-                    record.result = None
-                    self._journal(record)
-                    return Answer(Code.INTERNAL_ERROR, fault=rule.fault)
+                    return Answer(Code.INTERNAL_ERROR, fault=rule.fault, broken=True)
             if rejected is not None:
                 raise rejected
             answer = self._dispatch(request, record, rule)
@@ -324,14 +356,15 @@ class Gateway:
         if rule is not None and rule.fault is not None:
             answer.fault = rule.fault
             record.fault = rule.fault.describe()
-        record.result = answer.code
-        self._journal(record)
         return answer
 
     def _journal(self, record: RequestRecord) -> None:
         self.requests.append(record)
         if self.on_request is not None:
-            self.on_request(record)
+            try:
+                self.on_request(record)
+            except Exception:  # a broken log line must not cost the client its answer
+                log.exception("on_request failed for request %d", record.id)
         self.changed()
 
     def _facts(self, request: ApiRequest) -> RequestFacts:
@@ -339,7 +372,7 @@ class Gateway:
         raw_mobile = given.get("mobile")
         numbers: list[tuple[str, int]] = []
         if isinstance(raw_mobile, str) and self._number_rules:
-            for one in mobiles.split(raw_mobile):
+            for one in mobiles.split(raw_mobile, MAX_NUMBERS):
                 digits = mobiles.normalise(one)
                 if digits is not None:
                     numbers.append((digits, mobiles.country_code(digits)))
@@ -491,10 +524,12 @@ class Gateway:
         svrtype = fields.text(given, "svrtype") or ""
         if svrtype and svrtype not in SVRTYPES:
             record.warnings.append(
-                f"svrtype {svrtype!r} is not one of the manual's 1 (verification code), "
+                f"svrtype {shown(svrtype)} is not one of the manual's 1 (verification code), "
                 "2 (notification), 3 (marketing)"
             )
-        exno = fields.text(given, "exno") or ""
+        exno, exno_problem = fields.exno(given)
+        if exno_problem is not None:
+            record.warnings.append(exno_problem)
         if request.endpoint == "send_batch" and request.format is not Format.JSON:
             record.warnings.append(
                 f"{request.path} sent as {request.format.value}: the manual documents "
@@ -507,6 +542,7 @@ class Gateway:
         custid = custid or str(first)  # "a unique number generated by Montnets", reports too
         now = self.clock.now()
         override = rule.report if rule is not None else None
+        shared_warnings = tuple(record.warnings)
         messages: list[Message] = []
         for offset, number in enumerate(numbers):
             message = Message(
@@ -527,7 +563,7 @@ class Gateway:
                 format=request.format.value,
                 submitted_at=now,
                 request_id=record.id,
-                warnings=tuple(record.warnings),
+                warnings=shared_warnings,
             )
             chosen = None
             if override is not None and rule is not None and rule.when.covers(number):
@@ -554,7 +590,6 @@ class Gateway:
         due = now + self._outcomes.delay(override)
         for pknum in range(1, message.segments + 1):
             report = Report(message, pknum, due, next(self._report_order), status, errcode, errdesc)
-            message.reports.append(report)
             account.queue.schedule(report)
             self.reports.append(report)
 
@@ -564,16 +599,17 @@ class Gateway:
         raw = fields.text(given, "mobile")
         if not raw or not raw.strip():
             raise GatewayError(Code.MOBILE_BREAKS_RULES, "mobile is missing")
-        sent = mobiles.split(raw)
-        if single and len(sent) > 1:
+        count = raw.count(",") + 1  # counted before any number is read
+        if single and count > 1:
             raise GatewayError(
                 Code.EXCEEDED_NUMBERS,
-                f"send_single takes one number, got {len(sent)}: use send_batch for several",
+                f"send_single takes one number, got {count}: use send_batch for several",
             )
-        if len(sent) > MAX_BATCH:
+        if count > MAX_BATCH:
             raise GatewayError(
-                Code.TOO_MANY_MOBILES, f"{len(sent)} numbers: at most {MAX_BATCH} per request"
+                Code.TOO_MANY_MOBILES, f"{count} numbers: at most {MAX_BATCH} per request"
             )
+        sent = mobiles.split(raw)
         relaxed = settings.numbers == "relaxed"
         numbers: list[mobiles.Mobile] = []
         for position, one in enumerate(sent, start=1):
@@ -592,6 +628,8 @@ class Gateway:
         self, request: ApiRequest, record: RequestRecord, account: AccountState
     ) -> Answer:
         retsize = fields.integer(request.fields, "retsize")
+        if request.format is Format.JSON and isinstance(request.fields.get("retsize"), str):
+            record.warnings.append("retsize is a string in JSON: the manual's type is int")
         if retsize is None or retsize <= 0:
             size = MAX_RETSIZE
         else:
@@ -651,6 +689,10 @@ class Gateway:
 
     def undelivered_reports(self) -> int:
         return sum(len(b.reports) for a in self._accounts.values() for b in a.push.parked)
+
+
+def _request_size(record: RequestRecord) -> int:
+    return record.size
 
 
 MAX_NUMBER_WARNINGS = 5

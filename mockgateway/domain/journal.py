@@ -1,29 +1,52 @@
-"""A bounded log: the oldest entries go first, and a counter says how many went."""
+"""A bounded log: the oldest entries go first, and a counter says how many went.
+
+Bounded twice: by entries, and by the bytes the entries hold (roughly), because one request may
+carry four megabytes while the next carries a hundred bytes.
+"""
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+
 
 class Journal(Generic[T]):
-    def __init__(self, limit: int) -> None:
+    def __init__(
+        self,
+        limit: int,
+        *,
+        size_of: Callable[[T], int] | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
         self._entries: deque[T] = deque()
         self._limit = limit
+        self._size_of = size_of
+        self._max_bytes = max_bytes
+        self.bytes = 0
+        """What the entries hold, by ``size_of`` (0 without one)."""
         self.dropped = 0
         self.total = 0
 
-    def append(self, entry: T) -> T | None:
-        """Add ``entry``; return the entry dropped to make room, if any."""
-        self._entries.append(entry)
+    def append(self, entry: T) -> None:
+        entries = self._entries
+        entries.append(entry)
         self.total += 1
-        if len(self._entries) > self._limit:
+        size_of = self._size_of
+        if size_of is not None:
+            self.bytes += size_of(entry)
+            while self.bytes > self._max_bytes and len(entries) > 1:
+                self.bytes -= size_of(entries.popleft())
+                self.dropped += 1
+        if len(entries) > self._limit:
+            dropped = entries.popleft()
             self.dropped += 1
-            return self._entries.popleft()
-        return None
+            if size_of is not None:
+                self.bytes -= size_of(dropped)
 
     def __iter__(self) -> Iterator[T]:
         return iter(self._entries)

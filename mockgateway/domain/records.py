@@ -1,4 +1,9 @@
-"""What the gateway keeps: accepted messages, their status reports, and each API request."""
+"""What the gateway keeps: accepted messages, their status reports, and each API request.
+
+No record refers back to one that refers to it (a report knows its message, a message does not
+list its reports), so an entry the journal drops is freed at once by reference counting, without
+waiting for the cycle collector, which ``mockgateway serve`` runs rarely.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,15 @@ class ReportState(StrEnum):
     """In a push batch that ran out of attempts: parked, and re-drivable."""
 
 
+_TALLY_UNIT = {
+    ReportState.PENDING: 1,
+    ReportState.FETCHED: 1 << 8,
+    ReportState.PUSHED: 1 << 16,
+    ReportState.UNDELIVERED: 1 << 24,
+}
+"""A message's reports per state, packed 8 bits a state (a message has at most 15 segments)."""
+
+
 @dataclass(slots=True)
 class Report:
     """One status report: one per segment of each accepted message."""
@@ -30,7 +44,7 @@ class Report:
     status: int
     errcode: str
     errdesc: str
-    state: ReportState = ReportState.PENDING
+    _state: ReportState = field(default=ReportState.PENDING, init=False)
     left_at: float | None = None
     """When it was fetched or acknowledged."""
     seqid: int | None = None
@@ -38,9 +52,25 @@ class Report:
     fetched_by: int | None = None
     """The id of the get_rpt request that handed it out."""
 
+    def __post_init__(self) -> None:
+        self.message.tally += _TALLY_UNIT[ReportState.PENDING]
+
+    @property
+    def state(self) -> ReportState:
+        return self._state
+
+    @state.setter
+    def state(self, new: ReportState) -> None:
+        self.message.tally += _TALLY_UNIT[new] - _TALLY_UNIT[self._state]
+        self._state = new
+
     @property
     def msgid(self) -> int:
         return self.message.msgid
+
+    def size(self) -> int:
+        """Bytes it holds, roughly, for the journal's byte limit (its message is counted there)."""
+        return REPORT_BYTES
 
 
 @dataclass(slots=True)
@@ -66,15 +96,21 @@ class Message:
     submitted_at: float
     request_id: int
     warnings: tuple[str, ...] = ()
-    reports: list[Report] = field(default_factory=list)
+    """Shared by every message of one request."""
     rule: str | None = None
     """The scenario rule that fixed its reports, if any."""
+    tally: int = 0
+    """Its reports per state (kept by :attr:`Report.state`), so it need not list them."""
 
     def report_state(self) -> str:
-        if not self.reports:
+        """``none``, one state every report is in, or ``mixed``."""
+        present = [state for state, unit in _TALLY_UNIT.items() if self.tally // unit % 256]
+        if not present:
             return "none"
-        states = {r.state for r in self.reports}
-        return states.pop().value if len(states) == 1 else "mixed"
+        return present[0].value if len(present) == 1 else "mixed"
+
+    def size(self) -> int:
+        return MESSAGE_BYTES + 2 * len(self.content)
 
 
 @dataclass(slots=True)
@@ -89,6 +125,8 @@ class RequestRecord:
     format: str
     remote: str
     fields: dict[str, Any]
+    size: int = 0
+    """Bytes of the request as it came, for the journal's byte limit."""
     result: int | None = 0
     """The Montnets code answered; None when a fault broke the answer."""
     diagnosis: str | None = None
@@ -116,7 +154,7 @@ class RequestRecord:
         mobile = self.fields.get("mobile")
         if not isinstance(mobile, str):
             return []
-        return [digits for one in split(mobile) if (digits := normalise(one)) is not None]
+        return [digits for one in split(mobile, MAX_NUMBERS) if (digits := normalise(one))]
 
     @property
     def msgids(self) -> range:
@@ -151,3 +189,15 @@ class PushAttempt:
     @property
     def acknowledged(self) -> bool:
         return self.outcome == "acknowledged"
+
+    def size(self) -> int:
+        return PUSH_BYTES + 8 * len(self.msgids)
+
+
+REQUEST_BYTES = 400
+"""What a request record costs beside its body: the record, its fields' dict, its warnings."""
+MESSAGE_BYTES = 300
+REPORT_BYTES = 150
+PUSH_BYTES = 250
+MAX_NUMBERS = 1001
+"""Numbers read from a request's ``mobile`` at most: one past the limit tells that it is over."""

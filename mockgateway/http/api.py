@@ -17,10 +17,9 @@ from mockgateway.http.keys import GATEWAY
 from mockgateway.protocol import answers
 from mockgateway.protocol.codec import Fields, Format, detect_format, parse, render
 from mockgateway.protocol.errors import Code, GatewayError
+from mockgateway.protocol.limits import MAX_BODY
 
 log = logging.getLogger(__name__)
-
-MAX_BODY = 4 * 1024 * 1024
 
 
 async def montnets(request: web.Request) -> web.StreamResponse:
@@ -35,7 +34,7 @@ async def montnets(request: web.Request) -> web.StreamResponse:
             status=404,
         )
     gateway = request.app[GATEWAY]
-    fmt, fields, warnings, rejected = await _read(request)
+    fmt, fields, warnings, rejected, size = await _read(request)
     api_request = ApiRequest(
         path=name,
         endpoint=route.endpoint,
@@ -44,13 +43,9 @@ async def montnets(request: web.Request) -> web.StreamResponse:
         fields=fields,
         remote=request.remote or "",
         warnings=tuple(warnings),
+        size=size,
     )
-    try:
-        answer = gateway.handle(api_request, rejected)
-    except Exception as exc:  # a bug in the mock must still get a protocol answer
-        log.exception("internal error on %s", name)
-        diagnosis = f"internal error in mockgateway ({exc!r}); please report it"
-        answer = gateway.handle(api_request, GatewayError(Code.INTERNAL_ERROR, diagnosis))
+    answer = gateway.handle(api_request, rejected)
     try:
         payload = answers.build(
             route.shape,
@@ -70,7 +65,8 @@ async def montnets(request: web.Request) -> web.StreamResponse:
 
 async def _read(
     request: web.Request,
-) -> tuple[Format, Fields, list[str], GatewayError | None]:
+) -> tuple[Format, Fields, list[str], GatewayError | None, int]:
+    """Format, fields, warnings, the error that rejects the body if any, and its size."""
     query = request.rel_url.raw_query_string.encode("latin-1", "replace")
     content_type = request.headers.get("Content-Type", "").split(";")[0].strip()
     fmt = Format.XML if content_type.lower() in ("application/xml", "text/xml") else Format.JSON
@@ -78,10 +74,11 @@ async def _read(
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         error = GatewayError(Code.BODY_NOT_A_RECORD, f"body is over the {MAX_BODY} byte limit")
-        return fmt, {}, [], error
+        return fmt, {}, [], error, len(query)
+    size = len(body) + len(query)
     try:
         fmt, warnings = detect_format(request.method, content_type, body, query)
         fields, more = parse(fmt, body, query)
     except GatewayError as error:
-        return fmt, {}, [], error
-    return fmt, fields, warnings + more, None
+        return fmt, {}, [], error, size
+    return fmt, fields, warnings + more, None, size

@@ -8,6 +8,7 @@ from mockgateway.domain.gateway import Gateway
 from mockgateway.http import api, control
 from mockgateway.http.keys import GATEWAY
 from mockgateway.http.push_client import PushClient
+from mockgateway.protocol.limits import MAX_BODY
 from mockgateway.scenario import Scenario
 
 
@@ -15,7 +16,7 @@ def create_app(
     gateway: Gateway | None = None, *, scenario: Scenario | None = None
 ) -> web.Application:
     """The whole server as an aiohttp app, for ``mockgateway serve`` and for in-process tests."""
-    app = web.Application(client_max_size=api.MAX_BODY)
+    app = web.Application(client_max_size=MAX_BODY)
     app[GATEWAY] = gateway or Gateway(scenario or Scenario())
     app.router.add_route("GET", "/sms/v2/std/{endpoint}", api.montnets)
     app.router.add_route("POST", "/sms/v2/std/{endpoint}", api.montnets)

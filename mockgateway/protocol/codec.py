@@ -7,6 +7,7 @@ when they are not, so that the content rules (not the codec) decide whether GBK 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
@@ -16,6 +17,7 @@ from xml.sax.saxutils import escape
 
 import xmltodict
 
+from mockgateway.protocol import limits
 from mockgateway.protocol.errors import Code, GatewayError
 
 FieldValue = str | bytes | int | float | bool | None | dict[str, Any] | list[Any]
@@ -56,18 +58,17 @@ def detect_format(
     if declared is not None:
         return declared, []
     sniffed = sniff(body)
+    said = f"Content-Type {limits.shown(content_type)}" if content_type else "no Content-Type"
     if sniffed is None:
-        shown = content_type or "no Content-Type"
         raise GatewayError(
             Code.BODY_UNSUPPORTED,
-            f"{shown}, and the body is neither JSON, XML nor form data",
+            f"{said}, and the body is neither JSON, XML nor form data",
         )
-    said = f"Content-Type {content_type}" if content_type else "no Content-Type"
     return sniffed, [f"{said}: the manual lists JSON, XML and form; body read as {sniffed}"]
 
 
 def sniff(body: bytes) -> Format | None:
-    head = body.lstrip()[:1]
+    head = body.removeprefix(_BOM).lstrip()[:1]
     if head == b"{":
         return Format.JSON
     if head == b"<":
@@ -78,12 +79,18 @@ def sniff(body: bytes) -> Format | None:
 
 
 def parse(fmt: Format, body: bytes, query: bytes) -> tuple[Fields, list[str]]:
-    """Turn a body into a flat field mapping, or raise a body-format :class:`GatewayError`."""
+    """Turn a body into a flat field mapping, or raise a body-format :class:`GatewayError`.
+
+    What comes back has passed :func:`limits.check_fields`: it is safe to store and to show.
+    """
     if fmt is Format.JSON:
-        return _parse_json(body)
-    if fmt is Format.XML:
-        return _parse_xml(body)
-    return _parse_pairs(query if fmt is Format.QUERY or not body.strip() else body)
+        fields, warnings = _parse_json(body)
+    elif fmt is Format.XML:
+        fields, warnings = _parse_xml(body)
+    else:
+        fields, warnings = _parse_pairs(query if fmt is Format.QUERY or not body.strip() else body)
+    limits.check_fields(fields)
+    return fields, warnings
 
 
 def utf8_or_gbk(raw: bytes, what: str, code: Code) -> tuple[str, bool]:
@@ -98,16 +105,29 @@ def utf8_or_gbk(raw: bytes, what: str, code: Code) -> tuple[str, bool]:
         raise GatewayError(code, f"{what} is neither UTF-8 nor GBK") from None
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def _parse_json(body: bytes) -> tuple[Fields, list[str]]:
+    warnings = []
+    if body.startswith(_BOM):
+        body = body[len(_BOM) :]
+        warnings.append("JSON body starts with a UTF-8 byte order mark: it was skipped")
     text, gbk = utf8_or_gbk(body, "JSON body", Code.BODY_JSON_MALFORMED)
-    warnings = ["JSON body is GBK, not UTF-8"] if gbk else []
+    if gbk:
+        warnings.append("JSON body is GBK, not UTF-8")
     try:
-        value = json.loads(text)
-    except (ValueError, RecursionError) as exc:
+        value = json.loads(text, parse_constant=limits.reject_constant)
+    except RecursionError:
+        raise GatewayError(
+            Code.BODY_FIELD_WRONG_TYPE, f"the body is nested more than {limits.MAX_DEPTH} levels"
+        ) from None
+    except ValueError as exc:
+        looks_like = sniff(body)
         hint = ""
-        if sniff(body) is Format.FORM:
+        if looks_like is Format.FORM:
             hint = " (it looks like form data: is the Content-Type right?)"
-        elif sniff(body) is Format.XML:
+        elif looks_like is Format.XML:
             hint = " (it looks like XML: is the Content-Type right?)"
         raise GatewayError(
             Code.BODY_JSON_MALFORMED, f"body is not valid JSON: {exc}{hint}"
@@ -120,10 +140,51 @@ def _parse_json(body: bytes) -> tuple[Fields, list[str]]:
     return value, warnings
 
 
+_DECLARATION = re.compile(rb"\A\s*<\?xml\b([^>]*?)\?>")
+_PSEUDO_ATTRIBUTE = re.compile(rb"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'?]+))""")
+_GBK_FAMILY = frozenset({"gbk", "gb2312", "gb18030", "cp936"})
+
+
+def _read_declaration(body: bytes) -> tuple[bytes, list[str]]:
+    """The body with an XML declaration expat can read, and warnings for what was mended.
+
+    The manual prints its declaration unquoted (``<?xml version=1.0 encoding=utf-8?>``), and
+    Chinese clients declare GBK, which expat does not know: both are read, with a warning.
+    """
+    match = _DECLARATION.match(body)
+    if match is None:
+        return body, []
+    found = list(_PSEUDO_ATTRIBUTE.finditer(match.group(1)))
+    attributes = {
+        m.group(1).lower(): (m.group(2) or m.group(3) or m.group(4) or b"") for m in found
+    }
+    warnings = []
+    if any(m.group(4) is not None for m in found):
+        warnings.append(
+            "the XML declaration's values are unquoted (as in the manual's examples): "
+            'XML wants version="1.0"'
+        )
+    rest = body[match.end() :]
+    declared = attributes.get(b"encoding", b"utf-8")[:20].decode("ascii", "replace")
+    if declared.lower() in _GBK_FAMILY:
+        try:
+            rest = rest.decode("gb18030").encode("utf-8")
+        except UnicodeDecodeError:
+            raise GatewayError(
+                Code.BODY_XML_MALFORMED, f"the XML body declares {declared} but is not {declared}"
+            ) from None
+        warnings.append(f"XML body declared as {declared}: read as GBK; the manual asks for UTF-8")
+    elif not warnings:
+        return body, []
+    return b'<?xml version="1.0" encoding="utf-8"?>' + rest, warnings
+
+
 def _parse_xml(body: bytes) -> tuple[Fields, list[str]]:
+    limits.check_xml_size(body)
+    body, warnings = _read_declaration(body)
     try:
         doc = xmltodict.parse(body, disable_entities=True)
-    except (ExpatError, ValueError, RecursionError) as exc:
+    except (ExpatError, ValueError) as exc:
         hint = (
             " (it looks like JSON: is the Content-Type right?)"
             if sniff(body) is Format.JSON
@@ -134,19 +195,22 @@ def _parse_xml(body: bytes) -> tuple[Fields, list[str]]:
         raise GatewayError(Code.BODY_NOT_A_RECORD, "XML body must have one root element")
     ((root, inner),) = doc.items()
     if inner is None:
-        return {"@root": root}, []
+        return {"@root": root}, warnings
     if not isinstance(inner, dict):
         raise GatewayError(
-            Code.BODY_NOT_A_RECORD, f"XML root <{root}> must hold one element per field"
+            Code.BODY_NOT_A_RECORD,
+            f"XML root <{limits.shown(root)}> must hold one element per field",
         )
     fields: Fields = {k: v for k, v in inner.items() if not k.startswith(("@", "#"))}
     fields["@root"] = root
-    return fields, []
+    return fields, warnings
 
 
 def _parse_pairs(data: bytes) -> tuple[Fields, list[str]]:
+    limits.check_pairs(data)
     fields: Fields = {}
-    warnings: list[str] = []
+    repeated: dict[str, int] = {}
+    unencoded: list[str] = []
     for pair in data.split(b"&"):
         if not pair:
             continue
@@ -156,11 +220,16 @@ def _parse_pairs(data: bytes) -> tuple[Fields, list[str]]:
             raise GatewayError(Code.BODY_NOT_A_RECORD, "a form field name is not UTF-8")
         value = _text_or_bytes(unquote_to_bytes(value_raw.replace(b"+", b" ")))
         if name in fields:
-            warnings.append(f"field {name} given more than once: the first is used")
+            repeated[name] = repeated.get(name, 1) + 1
             continue
         fields[name] = value
         if name == "content":
-            warnings.extend(_unencoded_form_value(value_raw))
+            unencoded = _unencoded_form_value(value_raw)
+    warnings = [
+        f"field {name} given more than once ({times} times): the first is used"
+        for name, times in repeated.items()
+    ]
+    warnings.extend(unencoded)
     return fields, warnings
 
 

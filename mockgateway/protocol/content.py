@@ -43,15 +43,9 @@ def decode(value: str | bytes, fmt: Format, *, allow_gbk: bool) -> Decoded:
     if isinstance(value, bytes):
         text, charset = _bytes_to_text(value, allow_gbk, warnings)
     elif fmt in (Format.JSON, Format.XML):
-        try:
-            raw = value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise GatewayError(
-                Code.BODY_NOT_A_RECORD, "content is not valid Unicode (an unpaired surrogate)"
-            ) from None
-        text, charset = _bytes_to_text(
-            unquote_to_bytes(raw.replace(b"+", b" ")), allow_gbk, warnings
-        )
+        # The codec's limits let only valid Unicode through, so this encodes.
+        raw = unquote_to_bytes(value.replace("+", " "))
+        text, charset = _bytes_to_text(raw, allow_gbk, warnings)
         sign = unencoded_sign(value)
         if sign is not None:
             warnings.append(

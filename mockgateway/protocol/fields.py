@@ -6,8 +6,12 @@ import re
 
 from mockgateway.protocol.codec import Fields, FieldValue
 from mockgateway.protocol.errors import Code, GatewayError
+from mockgateway.protocol.limits import shown
 
 _ID = re.compile(r"[A-Za-z0-9_-]{0,64}")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+MAX_EXNO = 20
+"""A SenderID is at most 11 letters or 15 digits; a domestic extension at most 6 digits."""
 _ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
@@ -20,6 +24,8 @@ def kind_of(value: FieldValue) -> str:
         return "an object"
     if isinstance(value, list):
         return "a list (was the field given twice?)"
+    if isinstance(value, str):
+        return f"the text {shown(value)}"
     return type(value).__name__
 
 
@@ -39,7 +45,8 @@ def text(fields: Fields, name: str) -> str | None:
 def integer(fields: Fields, name: str) -> int | None:
     """An int field, or None when absent or empty.
 
-    Form, query and XML carry only text, so digits in a string are an integer in any format.
+    Form, query and XML carry only text, so digits in a string are an integer in any format
+    (at most 18 of them: every Montnets integer field fits 64 bits).
     """
     value = fields.get(name)
     if value is None:
@@ -48,13 +55,27 @@ def integer(fields: Fields, name: str) -> int | None:
         return value
     if isinstance(value, str):
         stripped = value.strip()
-        if stripped.lstrip("+-").isdigit() and stripped.isascii():
+        if _INTEGER.fullmatch(stripped):
             return int(stripped)
         if stripped == "":
             return None
     raise GatewayError(
-        Code.BODY_FIELD_WRONG_TYPE, f"{name} must be an integer, got {kind_of(value)!s}"
+        Code.BODY_FIELD_WRONG_TYPE, f"{name} must be an integer, got {kind_of(value)}"
     )
+
+
+def exno(fields: Fields, name: str = "exno") -> tuple[str, str | None]:
+    """exno and, when it cannot be used, why: it is then ignored, as the domestic manual says a
+    gateway does with an extension that is too long, rather than echoed into every report."""
+    value = text(fields, name) or ""
+    if len(value) <= MAX_EXNO and value.isprintable():
+        return value, None
+    problem = (
+        f"is {len(value)} characters long (a SenderID is at most 11 letters or 15 digits)"
+        if len(value) > MAX_EXNO
+        else "holds control characters"
+    )
+    return "", f"{name} {problem}: it was ignored, and reports carry an empty exno"
 
 
 def client_id(fields: Fields, name: str) -> str:

@@ -17,6 +17,7 @@ import phonenumbers
 from phonenumbers import PhoneNumberType
 
 from mockgateway.protocol.errors import Code, GatewayError
+from mockgateway.protocol.limits import shown
 
 _FORMS = re.compile(r"(?:\+|00)?([1-9][0-9]{6,14})")
 
@@ -49,9 +50,10 @@ class _Verdict(NamedTuple):
     """The likely mistake when it reads as a national number sent without its country code."""
 
 
-def split(raw: str) -> list[str]:
-    """Split a comma list, ignoring spaces around the commas."""
-    return [part.strip() for part in raw.split(",")]
+def split(raw: str, limit: int | None = None) -> list[str]:
+    """Split a comma list, ignoring spaces around the commas; at most ``limit`` numbers."""
+    parts = raw.split(",") if limit is None else raw.split(",", limit)[:limit]
+    return [part.strip() for part in parts]
 
 
 def normalise(sent: str) -> str | None:
@@ -139,13 +141,15 @@ def _form_diagnosis(sent: str) -> str:
         return "mobile is empty (a stray comma?)"
     body = sent.removeprefix("+").removeprefix("00")
     if not body.isdigit():
-        return f"mobile {sent!r} holds characters other than digits after the prefix"
+        return f"mobile {shown(sent)} holds characters other than digits after the prefix"
     if sent.startswith("0") and not sent.startswith("00"):
         return (
-            f"mobile {sent!r} starts with a single 0 (a national trunk prefix?): the manual "
+            f"mobile {shown(sent)} starts with a single 0 (a national trunk prefix?): the manual "
             "wants the country code, as 85292041234, 0085292041234 or +85292041234"
         )
-    return f"mobile {sent!r} has {len(body)} digits: a number with its country code has 7 to 15"
+    return (
+        f"mobile {shown(sent)} has {len(body)} digits: a number with its country code has 7 to 15"
+    )
 
 
 def _validity_diagnosis(sent: str, verdict: _Verdict) -> str:

@@ -291,7 +291,7 @@ _REPORT = frozenset({"status", "errcode", "errdesc", "delay", "lost"})
 _RESPOND = frozenset({"result"})
 _ENDPOINTS = {path: route.endpoint for path, route in ROUTES.items()}
 """Every path a rule may name, to the canonical endpoint it stands for."""
-_JOURNAL = frozenset({"limit"})
+_JOURNAL = frozenset({"limit", "max_bytes"})
 _RANGES: tuple[MsgidRange, ...] = ("above-2^53", "unsigned", "signed")
 STALL_SECONDS = 120.0
 """A stall with no length given outlasts any sensible client timeout."""
@@ -330,6 +330,13 @@ def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
         reports=_reports(c, ("reports",), top.get("reports", {})),
         rules=_rules(c, top.get("rules"), userids),
         journal_limit=c.integer(("journal", "limit"), journal.get("limit"), 100_000, minimum=1),
+        journal_max_bytes=c.integer(
+            ("journal", "max_bytes"),
+            journal.get("max_bytes"),
+            Scenario.journal_max_bytes,
+            minimum=64 * 1024,
+            maximum=2**40,
+        ),
     )
 
 

@@ -225,5 +225,7 @@ class Scenario:
     rules: tuple[Rule, ...] = ()
     journal_limit: int = 100_000
     """Entries kept per journal (requests, messages, reports, pushes); the oldest go first."""
+    journal_max_bytes: int = 256 * 1024 * 1024
+    """Bytes (roughly) each journal may hold; the oldest entries go first past it."""
     warnings: tuple[str, ...] = field(default=(), compare=False)
     """Things that are allowed but probably not meant (``mockgateway check`` prints them)."""
