@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -163,3 +164,39 @@ async def test_a_success_resets_the_failure_count(start: Start) -> None:
     assert (await gw.call("send_single", **SEND))["result"] == 0
     assert (await gw.call("send_single", pwd="0" * 32, **SEND))["result"] == -100001
     assert (await gw.call("send_single", **SEND))["result"] == 0
+
+
+@pytest.mark.parametrize(
+    ("form", "pattern"),
+    [
+        ("YYMMDDHHMM", "%y%m%d%H%M"),
+        ("YYMMDDHHMMSS", "%y%m%d%H%M%S"),
+        ("YYYYMMDDHHMMSS", "%Y%m%d%H%M%S"),
+    ],
+)
+async def test_a_timestamp_in_another_usual_form_is_named(
+    gw: Harness, form: str, pattern: str
+) -> None:
+    moment = datetime.now().replace(microsecond=0)
+    timestamp = moment.strftime(pattern)
+    pwd = md5_pwd("J10003", "111111", timestamp)
+    answer = await gw.call(
+        "send_single", sign=False, userid="J10003", pwd=pwd, timestamp=timestamp, **SEND
+    )
+    assert answer["result"] == -100001
+    expected = moment.replace(second=0) if form == "YYMMDDHHMM" else moment
+    assert (gw.last().diagnosis or "").startswith(
+        f"timestamp {timestamp!r} is {form} ({expected:%Y-%m-%d %H:%M:%S}): the manual's form "
+        f"is MMDDHHMMSS, as {expected:%m%d%H%M%S}"
+    ), gw.last().diagnosis
+
+
+@pytest.mark.parametrize("scale", [1, 1000])
+async def test_a_unix_timestamp_is_named(gw: Harness, scale: int) -> None:
+    timestamp = str(int(time.time() * scale))
+    answer = await gw.call(
+        "send_single", sign=False, userid="J10003", pwd="x" * 32, timestamp=timestamp, **SEND
+    )
+    assert answer["result"] == -100001
+    unit = "seconds" if scale == 1 else "milliseconds"
+    assert f"is Unix time in {unit}: the manual's form is MMDDHHMMSS" in (gw.last().diagnosis or "")

@@ -80,10 +80,8 @@ def verify(
         raise GatewayError(Code.AUTH_FAILED, "plain-text pwd does not match the password")
     moment = _moment_epoch(creds.timestamp, zone, int(wall // 3600))
     if moment is None:
-        raise GatewayError(
-            Code.AUTH_FAILED,
-            f"timestamp {creds.timestamp!r} is not MMDDHHMMSS (10 digits, a real date and time)",
-        )
+        now = datetime.fromtimestamp(wall, zone)
+        raise GatewayError(Code.AUTH_FAILED, diagnose_timestamp(creds.timestamp, now))
     expected = md5_pwd(creds.userid, password, creds.timestamp)
     if creds.pwd != expected:
         now = datetime.fromtimestamp(wall, zone)
@@ -149,6 +147,40 @@ def diagnose_pwd(creds: Credentials, password: str, moment: datetime, now: datet
 
 def _md5(raw: str) -> str:
     return hashlib.md5(raw.encode("utf-8")).hexdigest()
+
+
+_OTHER_FORMS = (
+    ("YYMMDDHHMM", "%y%m%d%H%M"),
+    ("YYMMDDHHMMSS", "%y%m%d%H%M%S"),
+    ("YYYYMMDDHHMMSS", "%Y%m%d%H%M%S"),
+)
+
+
+def diagnose_timestamp(timestamp: str, now: datetime) -> str:
+    """Name the form a malformed timestamp was written in, when it is a usual one."""
+    if timestamp.isdigit() and timestamp.isascii():
+        for form, pattern in _OTHER_FORMS:
+            if len(timestamp) != len(form):
+                continue
+            try:
+                moment = datetime.strptime(timestamp, pattern).replace(tzinfo=now.tzinfo)
+            except ValueError:
+                continue
+            if abs(moment.year - now.year) <= 1:
+                return (
+                    f"timestamp {timestamp!r} is {form} ({moment:%Y-%m-%d %H:%M:%S}): the manual's "
+                    f"form is MMDDHHMMSS, as {format_timestamp(moment)}"
+                )
+        if len(timestamp) in (10, 13):
+            unit = "seconds" if len(timestamp) == 10 else "milliseconds"
+            epoch = int(timestamp) / (1 if unit == "seconds" else 1000)
+            if abs(epoch - now.timestamp()) <= 86400:
+                local = datetime.fromtimestamp(epoch, now.tzinfo)
+                return (
+                    f"timestamp {timestamp!r} is Unix time in {unit}: the manual's form is "
+                    f"MMDDHHMMSS in local time, as {format_timestamp(local)}"
+                )
+    return f"timestamp {timestamp!r} is not MMDDHHMMSS (10 digits, a real date and time)"
 
 
 def diagnose_offset(offset: float, window: float, now: datetime) -> str:
