@@ -135,7 +135,19 @@ FAILURES: dict[str, tuple[Behaviour | None, str]] = {
     ),
     "seqid as text": (
         lambda b, n: (200, {"cmd": "RPT_RESP", "seqid": "1", "result": 0}),
-        "seqid must be the integer 1, got '1'",
+        "seqid is the string '1': send the integer 1",
+    ),
+    "result as text": (
+        lambda b, n: (200, {"cmd": "RPT_RESP", "seqid": b["seqid"], "result": "0"}),
+        "result is the string '0': send the integer 0",
+    ),
+    "seqId": (
+        lambda b, n: (200, {"cmd": "RPT_RESP", "seqId": b["seqid"], "result": 0}),
+        "the answer spells 'seqId'; the manual's keys are lowercase cmd, seqid, result",
+    ),
+    "Cmd and Result": (
+        lambda b, n: (200, {"Cmd": "RPT_RESP", "seqid": b["seqid"], "Result": 0}),
+        "the answer spells 'Cmd', 'Result'; the manual's keys are lowercase",
     ),
     "non-zero result": (
         lambda b, n: (200, {"cmd": "RPT_RESP", "seqid": b["seqid"], "result": -100999}),

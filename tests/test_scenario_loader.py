@@ -96,6 +96,18 @@ def test_accounts_inherit_and_override_the_top_level() -> None:
     assert (b.auth.lockout_after, b.auth.timestamp_window, b.numbers) == (2, 60, "strict")
 
 
+def test_push_ack_is_strict_unless_lenient_and_inherited_like_the_rest() -> None:
+    scenario = load_text(
+        "push: {url: 'http://a/', ack: lenient}\n"
+        "accounts:\n"
+        "  - {userid: A1, password: a, push: {url: 'http://b/'}}\n"
+        "  - {userid: B2, password: b, push: {url: 'http://c/', ack: strict}}\n"
+    )
+    acks = [a.push.ack if a.push else None for a in scenario.accounts]
+    assert acks == ["lenient", "strict"]
+    assert load_text("push: {url: 'http://a/'}\n").accounts[0].push.ack == "strict"  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -120,6 +132,7 @@ def test_accounts_inherit_and_override_the_top_level() -> None:
             "push: {url: 'http://a/', chaos: {duplicate: 2}}\n",
             "push.chaos.duplicate: must be at most 1",
         ),
+        ("push: {url: 'http://a/', ack: loose}\n", "push.ack: must be one of strict, lenient"),
         ("allowed_ips: [300.1.1.1]\n", "allowed_ips.0: '300.1.1.1' is not an IP address"),
         ("max_connections: 0\n", "max_connections: must be at least 1"),
         ("rules: {a: 1}\n", "rules: must be a list of rules"),

@@ -265,7 +265,9 @@ class PushWorker:
             reason: str | None = delivery.error
         else:
             assert delivery.http_status is not None
-            reason = push.judge(delivery.http_status, delivery.body, batch.seqid)
+            lenient = settings.ack == "lenient"
+            verdict = push.judge(delivery.http_status, delivery.body, batch.seqid, lenient=lenient)
+            reason, record.warning = verdict
         now = ctx.clock.now()
         self.line.current = None
         if reason is None:

@@ -182,6 +182,8 @@ class PushAttempt:
     answer: str | None = None
     outcome: str = "in flight"
     """``acknowledged``, ``failed: <why>``, or ``in flight``."""
+    warning: str | None = None
+    """What ``push.ack: lenient`` let through on an acknowledged attempt."""
     next_retry_at: float | None = None
     parked: bool = False
     duplicate: bool = False

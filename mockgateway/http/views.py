@@ -99,6 +99,7 @@ def push_view(attempt: PushAttempt) -> dict[str, Any]:
         "http_status": attempt.http_status,
         "answer": attempt.answer,
         "outcome": attempt.outcome,
+        "warning": attempt.warning,
         "next_retry_at": attempt.next_retry_at,
         "parked": attempt.parked,
         "duplicate": attempt.duplicate,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from mockgateway.protocol.auth import md5_pwd
 from mockgateway.protocol.errors import url_encode
@@ -37,32 +37,96 @@ def envelope(
     }
 
 
-def judge(http_status: int, body: bytes, seqid: int) -> str | None:
-    """Why an answer does not acknowledge push ``seqid``, or None when it does.
+class Verdict(NamedTuple):
+    """How one push attempt ended, in words for the receiver's developer (``/_mock/pushes``)."""
 
-    Only HTTP 200 with ``{"cmd":"RPT_RESP","seqid":<same>,"result":0}`` acknowledges; the reason
-    is written for the receiver's developer, who reads it in ``/_mock/pushes``.
+    failure: str | None
+    """Why the answer does not acknowledge the push; None when it does."""
+    warning: str | None = None
+    """What a lenient account let through, that the manual would not."""
+
+
+_KEYS = ("cmd", "seqid", "result")
+_EXPECTED = '{"cmd":"RPT_RESP","seqid":N,"result":0}'
+
+
+def judge(http_status: int, body: bytes, seqid: int, *, lenient: bool = False) -> Verdict:
+    """Whether an answer acknowledges push ``seqid``.
+
+    Only HTTP 200 with ``{"cmd":"RPT_RESP","seqid":<same>,"result":0}`` acknowledges. A lenient
+    account (``push.ack: lenient``, for receivers that cannot be changed) takes any 2xx that does
+    not refuse the batch outright (a non-zero result, however spelt), and keeps the strict
+    reason as a warning.
     """
+    reason = _strict_failure(http_status, body, seqid)
+    if reason is None:
+        return Verdict(None)
+    if not lenient or not 200 <= http_status < 300:
+        return Verdict(reason)
+    refused = _refusal(body)
+    if refused is not None:
+        return Verdict(refused)
+    return Verdict(None, f"acknowledged only because push.ack is lenient: {reason}")
+
+
+def _strict_failure(http_status: int, body: bytes, seqid: int) -> str | None:
     if http_status != 200:
         return f"HTTP {http_status}: only 200 acknowledges"
-    try:
-        answer = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        shown = body[:60].decode("utf-8", "replace")
-        return f"the answer is not JSON ({shown!r}): send {{'cmd':'RPT_RESP','seqid':N,'result':0}}"
+    answer = _json_object(body)
     if not isinstance(answer, dict):
+        if answer is _NOT_JSON:
+            shown = body[:60].decode("utf-8", "replace")
+            return f"the answer is not JSON ({shown!r}): send {_EXPECTED}"
         return f"the answer is JSON {type(answer).__name__}, not an object"
+    misspelt = [k for k in answer if isinstance(k, str) and k.lower() in _KEYS and k not in _KEYS]
+    missing = [k for k in _KEYS if k not in answer]
+    if misspelt and missing:
+        shown = ", ".join(repr(k) for k in misspelt)
+        return (
+            f"the answer spells {shown}; the manual's keys are lowercase {', '.join(_KEYS)} "
+            f"(keys are case-sensitive): send {_EXPECTED}"
+        )
     cmd = answer.get("cmd")
     if cmd != "RPT_RESP":
         return f"cmd is {cmd!r}, not 'RPT_RESP'"
     got = answer.get("seqid")
+    if isinstance(got, str):
+        return f"seqid is the string {got!r}: send the integer {seqid}"
     if isinstance(got, bool) or not isinstance(got, int):
         return f"seqid must be the integer {seqid}, got {got!r}"
     if got != seqid:
         return f"seqid {got} answers another push: this one was seqid {seqid}"
     result = answer.get("result")
+    if isinstance(result, str):
+        return f"result is the string {result!r}: send the integer 0"
     if isinstance(result, bool) or not isinstance(result, int):
         return f"result must be the integer 0, got {result!r}"
     if result != 0:
         return f"result {result}: the receiver refused the batch"
     return None
+
+
+def _refusal(body: bytes) -> str | None:
+    """A non-zero result in an answer read leniently (any key spelling, digits in a string)."""
+    answer = _json_object(body)
+    if not isinstance(answer, dict):
+        return None
+    for key, value in answer.items():
+        if not (isinstance(key, str) and key.lower() == "result"):
+            continue
+        if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+            value = int(value.strip())
+        if isinstance(value, int) and not isinstance(value, bool) and value != 0:
+            return f"result {value}: the receiver refused the batch"
+    return None
+
+
+_NOT_JSON = object()
+
+
+def _json_object(body: bytes) -> Any:
+    """The parsed answer, or ``_NOT_JSON``."""
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return _NOT_JSON

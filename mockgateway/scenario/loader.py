@@ -257,7 +257,7 @@ _SHARED = frozenset({"auth", "msgids", "numbers", "gbk", "allowed_ips", "max_con
 _ACCOUNT = _SHARED | {"userid", "password"}
 _AUTH = frozenset({"timestamp_window", "lockout_after", "lockout_seconds", "plaintext", "timezone"})
 _MSGIDS = frozenset({"range"})
-_PUSH = frozenset({"url", "batch_size", "timeout", "linger", "retry", "chaos"})
+_PUSH = frozenset({"url", "batch_size", "timeout", "linger", "retry", "chaos", "ack"})
 _RETRY = frozenset({"attempts", "backoff", "max_backoff", "jitter"})
 _CHAOS = frozenset({"duplicate", "reorder", "delay"})
 _REPORTS = frozenset({"delay", "outcomes"})
@@ -456,6 +456,9 @@ def _push(
             ),
             reorder=c.boolean((*path, "chaos", "reorder"), chaos.get("reorder"), h0.reorder),
             delay=c.number((*path, "chaos", "delay"), chaos.get("delay"), h0.delay),
+        ),
+        ack=cast(
+            Any, c.choice((*path, "ack"), given.get("ack"), inherited.ack, ("strict", "lenient"))
         ),
     )
 

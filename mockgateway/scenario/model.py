@@ -61,6 +61,9 @@ class PushSettings:
     """Seconds to wait for a batch to fill before pushing a partial one."""
     retry: RetrySettings = RetrySettings()
     chaos: PushChaos = PushChaos()
+    ack: Literal["strict", "lenient"] = "strict"
+    """``lenient`` takes any 2xx that does not refuse the batch, for receivers that cannot be
+    changed; what the manual would not accept is kept as a warning on the attempt."""
 
 
 @dataclass(frozen=True)
