@@ -82,7 +82,10 @@ def log_request(record: RequestRecord, *, everything: bool) -> None:
     if not problems and not everything:
         return
     moment = time.strftime("%H:%M:%S", time.localtime(record.at))
-    result = "no answer" if record.result is None else str(record.result)
+    if record.http_status != 200:
+        result = f"HTTP {record.http_status}"
+    else:
+        result = "no answer" if record.result is None else str(record.result)
     who = record.userid or "-"
     head = f"{moment} {record.method} {record.path} ({record.format}) {who} -> {result}"
     print(head + "".join(f"\n    {p}" for p in problems), file=sys.stderr, flush=True)

@@ -83,9 +83,11 @@ def _fail_on_rejections(gateway: MockGateway) -> None:
         return
     lines = [f"mockgateway rejected {len(rejected)} request(s) this test sent:"]
     for record in rejected:
+        status = record.get("http_status", 200)
+        answered = f"HTTP {status}" if status != 200 else f"result {record['result']}"
         lines.append(
             f"  {record['method']} /sms/v2/std/{record['path']} ({record['format']}): "
-            f"result {record['result']}: {record['diagnosis']}"
+            f"{answered}: {record['diagnosis']}"
         )
     lines.append("(expected? mark the test with @pytest.mark.mockgateway(strict=False))")
     pytest.fail("\n".join(lines), pytrace=False)

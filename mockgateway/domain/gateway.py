@@ -40,7 +40,7 @@ from mockgateway.domain.records import (
     ReportState,
     RequestRecord,
 )
-from mockgateway.protocol import auth, content, fields, mobiles, push
+from mockgateway.protocol import answers, auth, content, fields, mobiles, push
 from mockgateway.protocol.answers import get_rpt_errdesc, rpt_record
 from mockgateway.protocol.codec import Fields, Format
 from mockgateway.protocol.errors import Code, GatewayError
@@ -357,6 +357,26 @@ class Gateway:
             answer.fault = rule.fault
             record.fault = rule.fault.describe()
         return answer
+
+    def refuse_unknown(self, path: str, method: str, remote: str) -> None:
+        """Journal a request to an unknown path (answered 404) as rejected, with what it was
+        probably meant to be; its body is never read."""
+        shown = answers.path_shown(path)
+        record = RequestRecord(
+            id=next(self._request_ids),
+            at=self.clock.now(),
+            endpoint=answers.UNKNOWN,
+            path=shown,
+            method=method,
+            format="unread",
+            remote=remote,
+            fields={},
+            size=REQUEST_BYTES + len(shown),
+            result=None,
+            http_status=404,
+            diagnosis=answers.unknown_endpoint(path),
+        )
+        self._journal(record)
 
     def _journal(self, record: RequestRecord) -> None:
         self.requests.append(record)

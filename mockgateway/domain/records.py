@@ -128,7 +128,9 @@ class RequestRecord:
     size: int = 0
     """Bytes of the request as it came, for the journal's byte limit."""
     result: int | None = 0
-    """The Montnets code answered; None when a fault broke the answer."""
+    """The Montnets code answered; None when a fault broke the answer or the endpoint is unknown."""
+    http_status: int = 200
+    """404 for an unknown endpoint; a fault's status shows in ``fault``."""
     diagnosis: str | None = None
     warnings: list[str] = field(default_factory=list)
     first_msgid: int | None = None
@@ -164,8 +166,9 @@ class RequestRecord:
 
     @property
     def client_error(self) -> bool:
-        """Rejected for the client's own mistake, not by a rule (what strict mode fails on)."""
-        return self.rule is None and self.result not in (0, None)
+        """Rejected for the client's own mistake, not by a rule (what strict mode fails on): a
+        Montnets code, or a 404 for an endpoint that does not exist."""
+        return self.rule is None and not self.accepted
 
 
 @dataclass(slots=True)

@@ -25,15 +25,16 @@ log = logging.getLogger(__name__)
 async def montnets(request: web.Request) -> web.StreamResponse:
     name = request.match_info["endpoint"]
     route = answers.ROUTES.get(name)
+    gateway = request.app[GATEWAY]
     if route is None:
+        gateway.refuse_unknown(name, request.method, request.remote or "")
         return web.json_response(
             {
-                "error": f"unknown endpoint {name!r}",
+                "error": f"unknown endpoint {answers.path_shown(name)!r}",
                 "endpoints": [f"/sms/v2/std/{known}" for known in answers.ROUTES],
             },
             status=404,
         )
-    gateway = request.app[GATEWAY]
     fmt, fields, warnings, rejected, size = await _read(request)
     api_request = ApiRequest(
         path=name,

@@ -18,8 +18,9 @@ def create_app(
     """The whole server as an aiohttp app, for ``mockgateway serve`` and for in-process tests."""
     app = web.Application(client_max_size=MAX_BODY)
     app[GATEWAY] = gateway or Gateway(scenario or Scenario())
-    app.router.add_route("GET", "/sms/v2/std/{endpoint}", api.montnets)
-    app.router.add_route("POST", "/sms/v2/std/{endpoint}", api.montnets)
+    # Any path under the prefix, so that an unknown or mistyped one reaches the journal.
+    app.router.add_route("GET", "/sms/v2/std/{endpoint:[\\s\\S]*}", api.montnets)
+    app.router.add_route("POST", "/sms/v2/std/{endpoint:[\\s\\S]*}", api.montnets)
     app.router.add_routes(control.routes)
     app.cleanup_ctx.append(_pushing)
     return app

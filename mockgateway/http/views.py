@@ -55,6 +55,7 @@ def request_view(record: RequestRecord) -> dict[str, Any]:
         "userid": record.userid,
         "fields": _printable(record.fields),
         "result": record.result,
+        "http_status": record.http_status,
         "accepted": record.accepted,
         "diagnosis": record.diagnosis,
         "warnings": record.warnings,

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -41,6 +42,52 @@ ROUTES: dict[str, Route] = {
     "batch_send": Route("send_batch", Shape.FIRST, "mtrsp"),
     "get_rpt": Route("get_rpt", Shape.REPORTS, "rptrsp"),
 }
+
+
+DOMESTIC_ONLY = frozenset(
+    {
+        "send_multi",
+        "multi_send",
+        "send_mixed",
+        "mixed_send",
+        "send_template",
+        "template_send",
+        "get_mo",
+        "get_balance",
+    }
+)
+"""The wider family of the domestic manual (V5.7.2), which the international edition lacks."""
+
+UNKNOWN = "unknown"
+"""The endpoint the journal gives a request to a path that is none of the known ones."""
+
+
+def path_shown(name: str, limit: int = 64) -> str:
+    """An unknown path as the journal and the 404 keep it: at most ``limit`` characters, and
+    nothing that could break a log line or a JSON encoder (controls, lone surrogates)."""
+    cut = name if len(name) <= limit else name[:limit] + "…"
+    if cut.isprintable():
+        return cut
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in cut)
+
+
+def unknown_endpoint(name: str) -> str:
+    """The diagnosis of a request to an unknown path under /sms/v2/std/: what it probably was."""
+    shown = path_shown(name)
+    if name in DOMESTIC_ONLY:
+        return (
+            f"{name} is a V5.7.2 domestic endpoint: the international edition (V5.13) does not "
+            "serve it, and this release serves only the international edition"
+        )
+    stripped = name.strip("/").lower()
+    if stripped != name and (stripped in ROUTES or stripped in DOMESTIC_ONLY):
+        return f"{shown!r} is not an endpoint; did you mean {stripped}? (paths are exact)"
+    if len(name) <= 64:
+        near = difflib.get_close_matches(name, [*ROUTES, *DOMESTIC_ONLY], n=1, cutoff=0.75)
+        if near:
+            return f"{shown!r} is not an endpoint; did you mean {near[0]}?"
+    served = ", ".join(ROUTES)
+    return f"{shown!r} is not a Montnets endpoint; this gateway serves {served}"
 
 
 def build(
