@@ -57,11 +57,15 @@ class MockGateway:
 
     # --- steering -----------------------------------------------------------------------
 
-    def reset(self) -> None:
-        self._call("POST", "/_mock/reset")
+    def reset(self, *, restart_sequences: bool = False) -> None:
+        """Back to the state just after start. msgids and seqids go on where they were (no msgid
+        repeats within the process) unless ``restart_sequences``, for an exact replay."""
+        sequences = "restart" if restart_sequences else "continue"
+        self._call("POST", f"/_mock/reset?sequences={sequences}")
 
     def use_scenario(self, scenario: str | Path) -> None:
-        """A built-in scenario's name, a file's path, or the YAML text itself."""
+        """Replace the scenario from now on: a built-in scenario's name, a file's path, or the
+        YAML text itself. Not a reset: the journal and pending reports carry on."""
         self._call("PUT", "/_mock/scenario", scenario_text(scenario).encode("utf-8"))
 
     def advance(self, seconds: float) -> float:

@@ -64,9 +64,8 @@ def mockgateway(
     gateway = mockgateway_session
     scenario = options.get("scenario")
     if scenario is not None:
-        gateway.use_scenario(scenario)
-    else:
-        gateway.reset()
+        gateway.use_scenario(scenario)  # a replacement: the reset makes it a clean start
+    gateway.reset()  # msgids go on: unique across the session, as a service's database needs
     strict = options.get("strict", os.environ.get("MOCKGATEWAY_STRICT", "1") != "0")
     try:
         yield gateway

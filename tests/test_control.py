@@ -61,17 +61,30 @@ async def test_reports_show_how_each_left(gw: Harness) -> None:
     assert messages["items"][0]["reports"] == "fetched"
 
 
-async def test_reset_empties_the_journal_and_replays_msgids(start: Start) -> None:
+async def test_reset_empties_the_journal_and_keeps_msgids_unique(start: Start) -> None:
     gw = await start("seed: 5\nclock: virtual\n")
     first = await gw.call("send_single", mobile="85292041234", content="hi")
     response = await gw.client.post("/_mock/reset")
     assert response.status == 200
+    assert (await response.json())["sequences"] == "continue"
     assert (await get(gw, "/_mock/messages"))["count"] == 0
     assert (await get(gw, "/_mock/requests"))["count"] == 0
     again = await gw.call("send_single", mobile="85292041234", content="hi")
-    assert again["msgid"] == first["msgid"]
+    assert again["msgid"] > first["msgid"]
     gw.clock.advance(2)
     assert len((await gw.call("get_rpt"))["rpts"]) == 1, "only the report sent after the reset"
+
+
+async def test_reset_with_sequences_restart_replays_msgids(start: Start) -> None:
+    gw = await start("seed: 5\nclock: virtual\n")
+    first = await gw.call("send_single", mobile="85292041234", content="hi")
+    response = await gw.client.post("/_mock/reset", params={"sequences": "restart"})
+    assert response.status == 200
+    again = await gw.call("send_single", mobile="85292041234", content="hi")
+    assert again["msgid"] == first["msgid"]
+    bad = await gw.client.post("/_mock/reset", params={"sequences": "rewind"})
+    assert bad.status == 400
+    assert "sequences must be continue or restart" in (await bad.json())["error"]
 
 
 async def test_reset_clears_lockouts(start: Start) -> None:

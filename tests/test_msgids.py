@@ -34,13 +34,16 @@ def test_msgids_unique_and_in_range(kind: str, seed: int, sizes: list[int]) -> N
     assert seen == sorted(seen)
 
 
-async def test_same_seed_same_msgids_and_reset_replays_them(start: Start) -> None:
+async def test_same_seed_same_msgids_and_a_restarting_reset_replays_them(start: Start) -> None:
     one = await start("seed: 99\n")
     two = await start("seed: 99\n")
     a = await one.call("send_batch", mobile="85292041234,85292041235", content="hi")
     b = await two.call("send_batch", mobile="85292041234,85292041235", content="hi")
     assert a["messages"] == b["messages"]
-    one.gateway.reset()
+    await one.client.post("/_mock/reset")
+    onward = await one.call("send_batch", mobile="85292041234,85292041235", content="hi")
+    assert onward["messages"][0]["msgid"] > a["messages"][1]["msgid"]
+    await one.client.post("/_mock/reset?sequences=restart")
     again = await one.call("send_batch", mobile="85292041234,85292041235", content="hi")
     assert again["messages"] == a["messages"]
     other = await start("seed: 100\n")

@@ -138,3 +138,34 @@ def test_times_out(mockgateway):
 """,
     )
     result.assert_outcomes(passed=1)
+
+
+def test_msgids_stay_unique_across_tests_and_a_replay_is_one_call_away(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+import pytest
+from helpers import send
+
+SEEN = []
+
+@pytest.mark.mockgateway(scenario="seed: 3\\n")
+def test_one(mockgateway):
+    SEEN.append(send(mockgateway.url, "85292041234")["msgid"])
+
+@pytest.mark.mockgateway(scenario="seed: 3\\n")
+def test_two_same_seed(mockgateway):
+    SEEN.append(send(mockgateway.url, "85292041234")["msgid"])
+    assert SEEN[1] != SEEN[0]
+
+@pytest.mark.mockgateway(scenario="seed: 3\\n")
+def test_replay(mockgateway):
+    mockgateway.reset(restart_sequences=True)
+    first = send(mockgateway.url, "85292041234")["msgid"]
+    mockgateway.reset(restart_sequences=True)
+    assert send(mockgateway.url, "85292041234")["msgid"] == first
+""",
+    )
+    result.assert_outcomes(passed=3)

@@ -287,17 +287,20 @@ async def test_linger_waits_for_a_fuller_batch(start: Start, receiver: Receiver)
     assert [len(b["rpts"]) for b in receiver.received] == [3, 1]
 
 
-async def test_reset_stops_pushing_and_starts_afresh(start: Start, receiver: Receiver) -> None:
+@pytest.mark.parametrize(("sequences", "seqid"), [("continue", 2), ("restart", 1)])
+async def test_reset_stops_pushing_and_starts_afresh(
+    start: Start, receiver: Receiver, sequences: str, seqid: int
+) -> None:
     receiver.behaviour = lambda body, n: (503, "")
     gw = await pushing(start, receiver)
     await gw.call("send_single", mobile="85292041234", content="hi")
     await advance(gw, 2)
-    assert (await gw.client.post("/_mock/reset")).status == 200
+    assert (await gw.client.post(f"/_mock/reset?sequences={sequences}")).status == 200
     before = len(receiver.received)
     receiver.behaviour = ack
     await gw.call("send_single", mobile="85292041234", content="hi")
     await advance(gw, 2)
-    assert [b["seqid"] for b in receiver.received[before:]] == [1]  # seqids start again at 1
+    assert [b["seqid"] for b in receiver.received[before:]] == [seqid]  # go on, or restart
     assert (await control(gw, "/_mock/pushes"))["count"] == 1
     await advance(gw, 600)
     assert len(receiver.received) == before + 1  # the old batch is not retried after reset

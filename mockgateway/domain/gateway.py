@@ -56,6 +56,8 @@ from mockgateway.scenario.model import (
 )
 from mockgateway.scenario.rules import RequestFacts, RuleBook
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+_RANGES: tuple[MsgidRange, ...] = ("above-2^53", "unsigned", "signed")
 MAX_BATCH = 1000
 MAX_RETSIZE = 500
 SVRTYPES = ("1", "2", "3")
@@ -99,7 +101,7 @@ class Answer:
 class AccountState:
     settings: AccountSettings
     zone: tzinfo
-    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    networks: tuple[IPNetwork, ...]
     queue: ReportQueue = field(default_factory=ReportQueue)
     push: PushLine = field(default_factory=lambda: PushLine(None))
     failures: int = 0
@@ -128,12 +130,23 @@ class Gateway:
         self._change: asyncio.Event | None = None
         self.on_request: Callable[[RequestRecord], None] | None = None
         """Called with each request once it is answered and journaled (the CLI's log)."""
-        self.reset()
+        self._msgids: dict[MsgidRange, MsgidAllocator] = {}
+        self._accounts: dict[str, AccountState] = {}
+        self._retired: dict[str, AccountState] = {}
+        """Accounts a replaced scenario dropped: their reports wait where the journal shows them,
+        and come back to them if a later scenario brings the account back."""
+        self.reset(restart_sequences=True)
 
     # --- life cycle ----------------------------------------------------------------------
 
-    def reset(self) -> None:
-        """Back to the state just after start: same scenario, same seed, empty journal."""
+    def reset(self, *, restart_sequences: bool = False) -> None:
+        """Back to the state just after start with the same scenario and seed: empty journal,
+        no reports or pushes, no lock-outs, rule counts and clock from the start.
+
+        The msgid and seqid sequences go on where they were, so that no msgid repeats within
+        the process (a service under test may keep its database across tests);
+        ``restart_sequences`` restarts them from the seed, for an exact replay.
+        """
         for worker in self._workers.values():
             worker.cancel()
         self._workers = {}
@@ -142,12 +155,20 @@ class Gateway:
             VirtualClock() if scenario.clock == "virtual" else RealClock()
         )
         rng = random.Random(self.seed)
-        ranges: tuple[MsgidRange, ...] = ("above-2^53", "unsigned", "signed")
-        self._msgids = {kind: MsgidAllocator(kind, random.Random(rng.random())) for kind in ranges}
-        self._outcomes = OutcomeDrawer(scenario.reports, rng.random())
-        self.rules = RuleBook(scenario.rules, random.Random(rng.random()))
-        self._push_rng = random.Random(rng.random())
+        starts = [random.Random(rng.random()) for _ in _RANGES]
+        if restart_sequences or not self._msgids:
+            self._msgids = {
+                kind: MsgidAllocator(kind, r) for kind, r in zip(_RANGES, starts, strict=True)
+            }
+            seqids: dict[str, int] = {}
+        else:
+            states = {**self._retired, **self._accounts}
+            seqids = {userid: state.push.next_seqid for userid, state in states.items()}
+        self._draw_from(scenario, rng)
         self._accounts = {a.userid: _account_state(a) for a in scenario.accounts}
+        self._retired = {}
+        for userid, state in self._accounts.items():
+            state.push.next_seqid = seqids.get(userid, 1)
         limit, max_bytes = scenario.journal_limit, scenario.journal_max_bytes
         self.requests: Journal[RequestRecord] = Journal(
             limit, size_of=_request_size, max_bytes=max_bytes
@@ -159,16 +180,66 @@ class Gateway:
         )
         self._request_ids = itertools.count(1)
         self._report_order = itertools.count()
-        self._number_rules = any(r.when.about_numbers for r in scenario.rules)
-        self._content_rules = any(r.when.content is not None for r in scenario.rules)
         if self._sender is not None:
             self._start_workers()
         self.changed()
 
-    def use_scenario(self, scenario: Scenario) -> None:
-        self.scenario = scenario
+    def _draw_from(self, scenario: Scenario, rng: random.Random) -> None:
+        """What a scenario draws from the seed (outcomes, rule counts and chances, push jitter),
+        from the start."""
+        self._outcomes = OutcomeDrawer(scenario.reports, rng.random())
+        self.rules = RuleBook(scenario.rules, random.Random(rng.random()))
+        self._push_rng = random.Random(rng.random())
+        self._number_rules = any(r.when.about_numbers for r in scenario.rules)
+        self._content_rules = any(r.when.content is not None for r in scenario.rules)
+
+    async def use_scenario(self, scenario: Scenario) -> None:
+        """Replace the scenario from now on. Not a reset: the journal, pending reports, push
+        lines and the msgid/seqid sequences carry on; rule counts start from zero.
+
+        Accounts that stay keep their reports and push lines (a push URL set at run time
+        included) and lose their lock-outs; settings the new scenario changes take effect, push
+        settings too. Accounts that go keep their reports, visible in the journal. Attempts in
+        flight get their answer first.
+        """
+        workers, self._workers = self._workers, {}
+        await asyncio.gather(*(w.stop() for w in workers.values()))
+        old, self.scenario = self.scenario, scenario
         self.seed = scenario.seed if scenario.seed is not None else self.seed
-        self.reset()
+        if self._fixed_clock is None and scenario.clock != old.clock:
+            now = self.clock.now()
+            self.clock = VirtualClock(now) if scenario.clock == "virtual" else RealClock()
+        rng = random.Random(self.seed)
+        for _ in _RANGES:
+            rng.random()  # the msgid sequences' draws: they carry on
+        self._draw_from(scenario, rng)
+        staying: dict[str, AccountState] = {}
+        for settings in scenario.accounts:
+            state = self._accounts.pop(settings.userid, None) or self._retired.pop(
+                settings.userid, None
+            )
+            if state is None:
+                staying[settings.userid] = _account_state(settings)
+            else:
+                self._rebind(state, settings)
+                staying[settings.userid] = state
+        self._retired.update(self._accounts)
+        self._accounts = staying
+        for journal in (self.requests, self.messages, self.reports, self.pushes):
+            journal.bound(scenario.journal_limit, scenario.journal_max_bytes)
+        if self._sender is not None:
+            self._start_workers()
+        self.changed()
+
+    def _rebind(self, state: AccountState, settings: AccountSettings) -> None:
+        """An account that stays, under its new settings."""
+        before = state.settings.push
+        state.settings = settings
+        state.zone = zone_of(settings.auth.timezone)
+        state.networks = _networks(settings)
+        state.failures, state.locked_until = 0, 0.0
+        if settings.push != before:
+            self._repoint(state, settings.push)
 
     def attach(self, sender: Sender) -> None:
         """Start pushing through ``sender`` (inside the running event loop)."""
@@ -215,8 +286,20 @@ class Gateway:
         worker = self._workers.pop(userid, None)
         if worker is not None:
             await worker.stop()
-        line = state.push
         if url is None:
+            self._repoint(state, None)
+        else:
+            base = state.push.settings or state.settings.push or PushSettings(url=url)
+            self._repoint(state, replace(base, url=url))
+            if self._sender is not None:
+                self._start_worker(state)
+        self.changed()
+
+    @staticmethod
+    def _repoint(state: AccountState, settings: PushSettings | None) -> None:
+        """New push settings for an account whose worker is stopped; None stops pushing."""
+        line = state.push
+        if settings is None:
             # Everything not acknowledged goes back to get_rpt: in flight, queued and parked.
             for batch in list(_batches(line)):
                 if not batch.duplicate:
@@ -230,11 +313,7 @@ class Gateway:
             if line.current is not None and not line.current.duplicate:
                 line.queued.appendleft(line.current)  # the new receiver gets it first
             line.current = None
-            base = line.settings or state.settings.push or PushSettings(url=url)
-            line.settings = replace(base, url=url)
-            if self._sender is not None:
-                self._start_worker(state)
-        self.changed()
+            line.settings = settings
 
     def retry_parked(self, userid: str | None = None) -> int:
         """Re-drive parked batches (same seqids); without a push URL they go back to get_rpt."""
@@ -696,19 +775,19 @@ class Gateway:
 
     # --- figures -------------------------------------------------------------------------
 
+    def _every_account(self) -> list[AccountState]:
+        return [*self._accounts.values(), *self._retired.values()]
+
     def pending_reports(self) -> int:
-        """Reports accepted but not yet fetched or acknowledged (parked ones included)."""
-        queued = sum(len(a.queue) for a in self._accounts.values())
-        in_push = sum(
-            len(b.reports)
-            for a in self._accounts.values()
-            for b in _batches(a.push)
-            if not b.duplicate
-        )
+        """Reports accepted but not yet fetched or acknowledged (parked ones, and those of
+        accounts a replaced scenario dropped, included)."""
+        states = self._every_account()
+        queued = sum(len(a.queue) for a in states)
+        in_push = sum(len(b.reports) for a in states for b in _batches(a.push) if not b.duplicate)
         return queued + in_push
 
     def undelivered_reports(self) -> int:
-        return sum(len(b.reports) for a in self._accounts.values() for b in a.push.parked)
+        return sum(len(b.reports) for a in self._every_account() for b in a.push.parked)
 
 
 def _request_size(record: RequestRecord) -> int:
@@ -734,8 +813,11 @@ def _batches(line: PushLine) -> Iterable[Batch]:
     yield from line.parked
 
 
+def _networks(settings: AccountSettings) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(n) for n in settings.allowed_ips)
+
+
 def _account_state(settings: AccountSettings) -> AccountState:
-    networks = tuple(ipaddress.ip_network(n) for n in settings.allowed_ips)
-    state = AccountState(settings, zone_of(settings.auth.timezone), networks)
+    state = AccountState(settings, zone_of(settings.auth.timezone), _networks(settings))
     state.push.settings = settings.push
     return state

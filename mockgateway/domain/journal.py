@@ -48,6 +48,16 @@ class Journal(Generic[T]):
             if size_of is not None:
                 self.bytes -= size_of(dropped)
 
+    def bound(self, limit: int, max_bytes: int) -> None:
+        """New limits (a replaced scenario's), dropping the oldest entries past them."""
+        self._limit, self._max_bytes = limit, max_bytes
+        entries, size_of = self._entries, self._size_of
+        while len(entries) > limit or (self.bytes > max_bytes and len(entries) > 1):
+            dropped = entries.popleft()
+            self.dropped += 1
+            if size_of is not None:
+                self.bytes -= size_of(dropped)
+
     def __iter__(self) -> Iterator[T]:
         return iter(self._entries)
 

@@ -195,8 +195,13 @@ async def set_push(request: web.Request) -> web.Response:
 @routes.post("/_mock/reset")
 async def reset(request: web.Request) -> web.Response:
     gateway = request.app[GATEWAY]
-    gateway.reset()
-    return web.json_response({"status": "reset", "scenario": gateway.scenario.name})
+    sequences = request.query.get("sequences", "continue")
+    if sequences not in ("continue", "restart"):
+        return _error(f"sequences must be continue or restart, got {sequences!r}", 400)
+    gateway.reset(restart_sequences=sequences == "restart")
+    return web.json_response(
+        {"status": "reset", "scenario": gateway.scenario.name, "sequences": sequences}
+    )
 
 
 @routes.put("/_mock/scenario")
@@ -212,7 +217,7 @@ async def put_scenario(request: web.Request) -> web.Response:
         return web.json_response(
             {"error": "invalid scenario", "problems": [str(p) for p in error.problems]}, status=400
         )
-    gateway.use_scenario(scenario)
+    await gateway.use_scenario(scenario)
     return web.json_response(
         {"status": "replaced", "scenario": scenario.name, "warnings": list(scenario.warnings)}
     )
