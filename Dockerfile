@@ -6,6 +6,7 @@ RUN useradd --create-home --uid 10001 mockgateway
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY mockgateway ./mockgateway
+COPY scenarios ./scenarios
 RUN pip install --no-cache-dir .
 
 USER mockgateway

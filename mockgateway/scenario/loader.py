@@ -66,8 +66,12 @@ def load_file(path: str | Path) -> Scenario:
     return load_text(text, source=str(path), default_name=path.stem)
 
 
+READY_MADE = "mockgateway.scenarios"
+"""The package of the ready-made scenarios: the repository's ``scenarios/`` folder, shipped."""
+
+
 def builtin_names() -> list[str]:
-    folder = resources.files("mockgateway") / "scenarios"
+    folder = resources.files(READY_MADE)
     return sorted(
         p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
     )
@@ -75,13 +79,18 @@ def builtin_names() -> list[str]:
 
 def read_named(name: str) -> str:
     """The text of a ready-made scenario shipped in the package."""
-    resource = resources.files("mockgateway") / "scenarios" / f"{name}.yaml"
-    if not resource.is_file():
-        known = ", ".join(builtin_names())
+    known = builtin_names()
+    if name not in known:
         raise ScenarioError(
-            [Problem(name, 0, f"no file and no built-in scenario of that name (built-in: {known})")]
+            [
+                Problem(
+                    name,
+                    0,
+                    f"no file and no built-in scenario of that name (built-in: {', '.join(known)})",
+                )
+            ]
         )
-    return resource.read_text(encoding="utf-8")
+    return (resources.files(READY_MADE) / f"{name}.yaml").read_text(encoding="utf-8")
 
 
 def load_named(name: str) -> Scenario:

@@ -1,0 +1,82 @@
+"""The recipes in scenarios/ do what their comments promise, through a real socket."""
+
+from __future__ import annotations
+
+from mockgateway.scenario.loader import builtin_names, read_named
+from tests.conftest import Harness, Receiver, Start
+from tests.test_push import advance, control
+
+
+async def recipe(start: Start, name: str) -> Harness:
+    return await start(read_named(name))
+
+
+def test_the_recipes_ship_with_the_package() -> None:
+    recipes = {"otp-login", "carrier-outage", "slow-delivery", "callback-down", "lockout-drill"}
+    assert recipes <= set(builtin_names())
+
+
+async def test_otp_login(start: Start) -> None:
+    gw = await recipe(start, "otp-login")
+    for mobile in ("+85292041234", "+85292040001", "+85292040002"):
+        sent = await gw.call("send_single", mobile=mobile, content="Your%20code%20is%20123456")
+        assert sent["result"] == 0
+    messages = (await control(gw, "/_mock/messages", mobile="+85292041234"))["items"]
+    assert messages[-1]["content"] == "Your code is 123456"
+    await advance(gw, 2)
+    rpts = {r["mobile"]: r["errcode"] for r in (await gw.call("get_rpt"))["rpts"]}
+    assert rpts == {"+85292041234": "DELIVRD", "+85292040002": "UNDELIV"}  # 0001: no report
+    results = [
+        (await gw.call("send_single", mobile="+85292040003", content="code"))["result"]
+        for _ in range(3)
+    ]
+    assert results == [0, 0, -100999]
+
+
+async def test_carrier_outage(start: Start) -> None:
+    gw = await recipe(start, "carrier-outage")
+    for _ in range(21):
+        await gw.call("send_batch", mobile="8613800138000,85292041234", content="hi")
+    await advance(gw, 5)
+    rpts = sorted((await gw.call("get_rpt"))["rpts"], key=lambda r: r["msgid"])
+    mainland = [r["errcode"] for r in rpts if r["mobile"] == "8613800138000"]
+    assert mainland == ["MK:0005"] * 20 + ["DELIVRD"]  # the operator recovers
+    assert {r["errcode"] for r in rpts if r["mobile"] == "85292041234"} == {"DELIVRD"}
+
+
+async def test_slow_delivery(start: Start) -> None:
+    gw = await recipe(start, "slow-delivery")
+    await gw.call("send_single", mobile="85292049000", content="hi")
+    await advance(gw, 7199)
+    assert (await gw.call("get_rpt"))["rpts"] == []
+    await advance(gw, 1)
+    ((rpt),) = (await gw.call("get_rpt"))["rpts"]
+    assert rpt["errcode"] == "EXPIRED"
+
+
+async def test_callback_down(start: Start, receiver: Receiver) -> None:
+    gw = await recipe(start, "callback-down")
+    sent = await gw.call("send_single", mobile="+85292041234", content="hi")
+    await advance(gw, 60)
+    pushes = (await control(gw, "/_mock/pushes"))["items"]
+    assert [(p["attempt"], p["parked"]) for p in pushes] == [
+        (1, False),
+        (2, False),
+        (3, False),
+        (4, True),
+    ]
+    await gw.gateway.set_push("J10003", receiver.url)
+    assert (await gw.client.post("/_mock/pushes/retry")).status == 200
+    await advance(gw, 1)
+    (body,) = receiver.received
+    assert (body["seqid"], body["rpts"][0]["msgid"]) == (1, sent["msgid"])
+
+
+async def test_lockout_drill(start: Start) -> None:
+    gw = await recipe(start, "lockout-drill")
+    for _ in range(3):
+        wrong = await gw.call("send_single", mobile="85292041234", content="hi", pwd="0" * 32)
+        assert wrong["result"] == -100001
+    assert (await gw.call("send_single", mobile="85292041234", content="hi"))["result"] == -100002
+    await advance(gw, 120)
+    assert (await gw.call("send_single", mobile="85292041234", content="hi"))["result"] == 0
