@@ -25,12 +25,26 @@ DEFAULT_PORT = 7891
 
 
 def main(argv: list[str] | None = None) -> int:
+    from mockgateway import __version__
+    from mockgateway.scenario.loader import builtin_names  # serve and check need it anyway
+
     parser = argparse.ArgumentParser(
         prog="mockgateway", description="A local, strict mock of the Montnets SMS gateway."
     )
+    parser.add_argument("--version", action="version", version=f"mockgateway {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="start the gateway")
-    serve.add_argument("--host", default=os.environ.get("MOCKGATEWAY_HOST", "127.0.0.1"))
+    serve = commands.add_parser(
+        "serve",
+        help="start the gateway (it keeps the terminal: Ctrl-C stops it)",
+        description="Start the gateway. It runs in the foreground until Ctrl-C or SIGTERM: "
+        "run your tests and other commands in another terminal.",
+    )
+    serve.add_argument(
+        "--host",
+        default=os.environ.get("MOCKGATEWAY_HOST", "127.0.0.1"),
+        help="the address to listen on (default %(default)s: this machine only; 0.0.0.0 for "
+        "every interface, as in a container)",
+    )
     serve.add_argument(
         "--port",
         type=int,
@@ -40,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument(
         "--scenario",
         default=os.environ.get("MOCKGATEWAY_SCENARIO"),
-        help="a scenario file, or the name of a built-in one (default: default)",
+        help="a scenario file, or the name of a built-in one: "
+        + ", ".join(builtin_names())
+        + " (default: default)",
     )
     serve.add_argument("--seed", type=int, default=None, help="overrides the scenario's seed")
     serve.add_argument(

@@ -116,6 +116,27 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_version() -> None:
+    from importlib.metadata import version
+
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"mockgateway {version('mockgateway')}\n"
+
+
+def test_serve_help_explains_host_the_terminal_and_the_built_in_names() -> None:
+    from mockgateway.scenario.loader import builtin_names
+
+    result = run_cli("serve", "--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())  # argparse wraps lines
+    assert "--host HOST the address to listen on (default 127.0.0.1: this machine only" in text
+    assert "run your tests and other commands in another terminal" in text
+    unwrapped = text.replace("- ", "-")  # argparse also breaks lines after a hyphen
+    assert "the name of a built-in one: " + ", ".join(builtin_names()) in unwrapped
+    assert "lockout-drill" in unwrapped
+
+
 def test_an_unknown_scenario_name_is_a_clear_error() -> None:
     result = run_cli("serve", "--port", "0", "--scenario", "no-such-thing")
     assert result.returncode == 2

@@ -34,8 +34,8 @@ async def test_the_nth_send_batch_fails_with_the_given_code(start: Start) -> Non
         await gw.call("send_single", mobile="85292041234", content="hi")  # not counted
     assert results == [0, 0, -100999, 0]
     forced = [r for r in gw.gateway.requests if r.result == -100999]
-    assert forced[0].rule == "rule 0 (line 4)"
-    assert "forced by rule 0" in (forced[0].diagnosis or "")
+    assert forced[0].rule == "rule 1 (line 4)"
+    assert "forced by rule 1" in (forced[0].diagnosis or "")
     assert len(gw.gateway.messages) == 4 * 2 - 2 + 4
 
 
@@ -73,7 +73,7 @@ async def test_report_rules_can_lose_reports_and_delay_them(start: Start) -> Non
     (rpt,) = (await gw.call("get_rpt"))["rpts"]
     assert (rpt["mobile"], rpt["errcode"]) == ("+8613800138000", "EXPIRED")
     lost = next(m for m in gw.gateway.messages if m.mobile == "85292041234")
-    assert (lost.report_state(), lost.rule) == ("none", "rule 0 (line 4)")
+    assert (lost.report_state(), lost.rule) == ("none", "rule 1 (line 4)")
 
 
 async def test_every_answer_is_delayed(start: Start) -> None:

@@ -202,7 +202,7 @@ class ReportOverride:
 @dataclass(frozen=True)
 class Rule:
     index: int
-    """Position in the scenario's list, from 0; the journal names rules by it."""
+    """Position in the scenario's list, from 0 (as ``mockgateway check`` paths say: rules.0)."""
     when: Match
     respond: int | None = None
     fault: Fault | None = None
@@ -211,7 +211,8 @@ class Rule:
     line: int = 0
 
     def describe(self) -> str:
-        return f"rule {self.index} (line {self.line})"
+        """How the journal names the rule: counted from 1 in file order, as people count."""
+        return f"rule {self.index + 1} (line {self.line})"
 
 
 DEFAULT_ACCOUNT = AccountSettings(userid="J10003", password="111111")
