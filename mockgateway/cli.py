@@ -125,12 +125,12 @@ async def _run(host: str, port: int, scenario: Scenario, log: str) -> None:
     from aiohttp import web
 
     from mockgateway.domain.gateway import Gateway
-    from mockgateway.http.app import create_app
+    from mockgateway.http.app import create_app, make_runner
 
     gateway = Gateway(scenario)
     if log != "none":
         gateway.on_request = partial(log_request, everything=log == "all")
-    runner = web.AppRunner(create_app(gateway), handle_signals=False, access_log=None)
+    runner = make_runner(create_app(gateway))
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:

@@ -192,11 +192,11 @@ class _ServerThread(threading.Thread):
         from aiohttp import web
 
         from mockgateway.domain.gateway import Gateway
-        from mockgateway.http.app import create_app
+        from mockgateway.http.app import create_app, make_runner
 
         self._loop = asyncio.get_running_loop()
         self._stop_event = asyncio.Event()
-        runner = web.AppRunner(create_app(Gateway(self._scenario)), access_log=None)
+        runner = make_runner(create_app(Gateway(self._scenario)))
         try:
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)

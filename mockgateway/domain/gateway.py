@@ -7,8 +7,6 @@ lock-out, pwd, custid/exdata, numbers, content) so one request always gets the s
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import ipaddress
 import itertools
 import random
@@ -30,6 +28,7 @@ from mockgateway.domain.push import (
     ReportQueue,
     Sender,
 )
+from mockgateway.domain.push_workers import MakeWorker, PushWorkers
 from mockgateway.domain.records import (
     Message,
     PushAttempt,
@@ -37,6 +36,7 @@ from mockgateway.domain.records import (
     ReportState,
     RequestRecord,
 )
+from mockgateway.domain.waiters import Waiters
 from mockgateway.protocol import auth, content, fields, mobiles
 from mockgateway.protocol.answers import rpt_record
 from mockgateway.protocol.codec import Fields, Format
@@ -114,8 +114,9 @@ class Gateway:
         self._wall = wall
         self.seed = scenario.seed if scenario.seed is not None else random.randrange(2**32)
         self._sender: Sender | None = None
-        self._workers: dict[str, PushWorker] = {}
-        self._change: asyncio.Event | None = None
+        self._workers = PushWorkers()
+        self.waiters = Waiters(self)
+        """Long-polls on the journal; told of every new entry and every report's move."""
         self.on_request: Callable[[RequestRecord], None] | None = None
         """Called with each request once it is answered and journaled (the CLI's log)."""
         self.reset()
@@ -124,9 +125,7 @@ class Gateway:
 
     def reset(self) -> None:
         """Back to the state just after start: same scenario, same seed, empty journal."""
-        for worker in self._workers.values():
-            worker.cancel()
-        self._workers = {}
+        self._workers.cancel_all()
         scenario = self.scenario
         self.clock: Clock = self._fixed_clock or (
             VirtualClock() if scenario.clock == "virtual" else RealClock()
@@ -149,7 +148,7 @@ class Gateway:
         self._content_rules = any(r.when.content is not None for r in scenario.rules)
         if self._sender is not None:
             self._start_workers()
-        self.changed()
+        self.waiters.recount()
 
     def use_scenario(self, scenario: Scenario) -> None:
         self.scenario = scenario
@@ -163,32 +162,33 @@ class Gateway:
 
     async def detach(self) -> None:
         """Stop pushing; attempts in flight get their answer first."""
-        workers, self._workers = self._workers, {}
-        await asyncio.gather(*(w.stop() for w in workers.values()))
         self._sender = None
+        await self._workers.stop_all()
 
     def _start_workers(self) -> None:
         for state in self._accounts.values():
-            if state.pushing and state.settings.userid not in self._workers:
-                self._start_worker(state)
+            if state.pushing:
+                self._workers.start(state.settings.userid, self._worker_maker(state))
 
-    def _start_worker(self, state: AccountState) -> None:
-        assert self._sender is not None
+    def _worker_maker(self, state: AccountState) -> MakeWorker:
+        sender = self._sender
+        assert sender is not None
+        return lambda: self._new_worker(state, sender)
+
+    def _new_worker(self, state: AccountState, sender: Sender) -> PushWorker:
         context = PushContext(
             userid=state.settings.userid,
             password=state.settings.password,
             zone=state.zone,
             clock=self.clock,
             wall=self._wall,
-            sender=self._sender,
+            sender=sender,
             journal=self.pushes,
             rng=self._push_rng,
             rpt_of=lambda report: self.rpt_of(report, state.zone),
-            changed=self.changed,
+            move=self.move,
         )
-        worker = PushWorker(state.push, state.queue, context)
-        self._workers[state.settings.userid] = worker
-        worker.start()
+        return PushWorker(state.push, state.queue, context)
 
     # --- steering (the control API) ------------------------------------------------------
 
@@ -196,31 +196,34 @@ class Gateway:
         return list(self._accounts)
 
     async def set_push(self, userid: str, url: str | None) -> None:
-        """Point an account's pushes at ``url``, or stop pushing (reports go to get_rpt)."""
+        """Point an account's pushes at ``url``, or stop pushing (reports go to get_rpt).
+
+        The attempt in flight gets its answer first; concurrent calls take turns.
+        """
         state = self._accounts[userid]
-        worker = self._workers.pop(userid, None)
-        if worker is not None:
-            await worker.stop()
-        line = state.push
-        if url is None:
-            # Everything not acknowledged goes back to get_rpt: in flight, queued and parked.
-            for batch in list(_batches(line)):
-                if not batch.duplicate:
-                    for report in batch.reports:
-                        report.state, report.seqid = ReportState.PENDING, None
-                        state.queue.schedule(report)
-            line.current, line.settings = None, None
-            line.queued.clear()
-            line.parked.clear()
-        else:
+
+        def change() -> MakeWorker | None:
+            line = state.push
+            if url is None:
+                # Everything not acknowledged goes back to get_rpt: in flight, queued and parked.
+                for batch in list(_batches(line)):
+                    if not batch.duplicate:
+                        for report in batch.reports:
+                            report.seqid = None
+                            self.move(report, ReportState.PENDING)
+                            state.queue.schedule(report)
+                line.current, line.settings = None, None
+                line.queued.clear()
+                line.parked.clear()
+                return None
             if line.current is not None and not line.current.duplicate:
                 line.queued.appendleft(line.current)  # the new receiver gets it first
             line.current = None
             base = line.settings or state.settings.push or PushSettings(url=url)
             line.settings = replace(base, url=url)
-            if self._sender is not None:
-                self._start_worker(state)
-        self.changed()
+            return None if self._sender is None else self._worker_maker(state)
+
+        await self._workers.replace(userid, change)
 
     def retry_parked(self, userid: str | None = None) -> int:
         """Re-drive parked batches (same seqids); without a push URL they go back to get_rpt."""
@@ -232,7 +235,7 @@ class Gateway:
             for batch in parked:
                 count += 1
                 for report in batch.reports:
-                    report.state = ReportState.PENDING
+                    self.move(report, ReportState.PENDING)
                 if state.pushing:
                     state.push.queued.append(Batch(batch.seqid, batch.reports))
                 else:
@@ -242,7 +245,6 @@ class Gateway:
             worker = self._workers.get(state.settings.userid)
             if worker is not None:
                 worker.poke()
-        self.changed()
         return count
 
     async def advance(self, seconds: float) -> float:
@@ -256,34 +258,26 @@ class Gateway:
         await self.settled()  # what is due now goes out now, before time moves
         while True:
             moved = clock.step(target)
-            for worker in self._workers.values():
+            for worker in self._workers:
                 worker.poke()
             await self.settled()
             if not moved:
                 break
-        self.changed()
         return clock.now()
 
     async def settled(self) -> None:
         """Return once no push worker has anything it could do at the current time."""
         while True:
-            busy = [w for w in self._workers.values() if not w.idle.is_set()]
+            busy = [w for w in self._workers if not w.idle.is_set()]
             if not busy:
                 return
             await busy[0].idle.wait()
 
-    def changed(self) -> None:
-        """Wake whoever waits on the journal (``/_mock/wait``)."""
-        if self._change is not None:
-            self._change.set()
-            self._change = None
-
-    async def next_change(self, timeout: float) -> None:
-        """Wait until something changes, or ``timeout`` seconds of wall time pass."""
-        if self._change is None:
-            self._change = asyncio.Event()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._change.wait(), timeout)
+    def move(self, report: Report, state: ReportState) -> None:
+        """Every change of a report's state goes through here, so waits can count it."""
+        before, report.state = report.state, state
+        if before is not state:
+            self.waiters.report_moved(report, before)
 
     # --- the API -------------------------------------------------------------------------
 
@@ -330,9 +324,9 @@ class Gateway:
 
     def _journal(self, record: RequestRecord) -> None:
         self.requests.append(record)
+        self.waiters.request_added(record)
         if self.on_request is not None:
             self.on_request(record)
-        self.changed()
 
     def _facts(self, request: ApiRequest) -> RequestFacts:
         given = request.fields
@@ -531,6 +525,7 @@ class Gateway:
             else:
                 self._schedule_reports(account, message, now, None)
             self.messages.append(message)
+            self.waiters.message_added(message)
             messages.append(message)
         worker = self._workers.get(settings.userid)
         if worker is not None:
@@ -551,6 +546,7 @@ class Gateway:
             message.reports.append(report)
             account.queue.schedule(report)
             self.reports.append(report)
+            self.waiters.report_scheduled(report)
 
     def _numbers(
         self, given: Fields, settings: AccountSettings, *, single: bool
@@ -602,7 +598,7 @@ class Gateway:
         taken = account.queue.take_due(now, size)
         rpts = []
         for report in taken:
-            report.state = ReportState.FETCHED
+            self.move(report, ReportState.FETCHED)
             report.left_at = now
             report.fetched_by = record.id
             rpts.append(self.rpt_of(report, account.zone))

@@ -132,7 +132,8 @@ class PushContext:
     journal: Journal[PushAttempt]
     rng: random.Random
     rpt_of: Callable[[Report], dict[str, Any]]
-    changed: Callable[[], None]
+    move: Callable[[Report, ReportState], None]
+    """Sets a report's state (the gateway's waits count the moves)."""
 
 
 class PushWorker:
@@ -280,14 +281,13 @@ class PushWorker:
                 batch.next_at = now + settings.retry.wait_before(batch.attempts + 1, ctx.rng)
                 record.next_retry_at = batch.next_at
                 self.line.current = batch
-        ctx.changed()
 
     def _acknowledged(self, batch: Batch, now: float) -> None:
         settings = self.line.settings
         assert settings is not None
         if not batch.duplicate:
             for report in batch.reports:
-                report.state = ReportState.PUSHED
+                self.ctx.move(report, ReportState.PUSHED)
                 report.seqid = batch.seqid
                 report.left_at = now
             chance = settings.chaos.duplicate
@@ -298,5 +298,5 @@ class PushWorker:
     def _park(self, batch: Batch) -> None:
         if not batch.duplicate:
             for report in batch.reports:
-                report.state = ReportState.UNDELIVERED
+                self.ctx.move(report, ReportState.UNDELIVERED)
             self.line.parked.append(batch)

@@ -1,14 +1,22 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
 
 from mockgateway.domain.gateway import Gateway
 from mockgateway.http import api, control
-from mockgateway.http.keys import GATEWAY
+from mockgateway.http.keys import GATEWAY, STOPPING
 from mockgateway.http.push_client import PushClient
+from mockgateway.http.stopping import Stopping
 from mockgateway.scenario import Scenario
+
+CLIENT_TIMEOUT = 30.0
+"""Seconds a connection may stay idle, or take to send a request's headers (see docs/limits.md)."""
+
+SHUTDOWN_GRACE = 2.0
+"""Seconds a stop gives each connection's handler to finish (long-polls and stalls end at once)."""
 
 
 def create_app(
@@ -17,11 +25,31 @@ def create_app(
     """The whole server as an aiohttp app, for ``mockgateway serve`` and for in-process tests."""
     app = web.Application(client_max_size=api.MAX_BODY)
     app[GATEWAY] = gateway or Gateway(scenario or Scenario())
+    app[STOPPING] = Stopping()
     app.router.add_route("GET", "/sms/v2/std/{endpoint}", api.montnets)
     app.router.add_route("POST", "/sms/v2/std/{endpoint}", api.montnets)
     app.router.add_routes(control.routes)
+    app.on_shutdown.append(_end_waiting)
     app.cleanup_ctx.append(_pushing)
     return app
+
+
+def make_runner(app: web.Application, **options: Any) -> web.AppRunner:
+    """The runner every real server uses (the CLI, the pytest plugin's thread): the same limits
+    on slow and idle clients, and handlers cancelled when their client goes away, so nothing
+    keeps running (a long-poll, a stall) for a client that is gone."""
+    settings: dict[str, Any] = {
+        "access_log": None,
+        "handler_cancellation": True,
+        "keepalive_timeout": CLIENT_TIMEOUT,
+        "shutdown_timeout": SHUTDOWN_GRACE,
+        **options,
+    }
+    return web.AppRunner(app, **settings)
+
+
+async def _end_waiting(app: web.Application) -> None:
+    app[STOPPING].stop()
 
 
 async def _pushing(app: web.Application) -> AsyncIterator[None]:
