@@ -649,7 +649,6 @@ def _batches(line: PushLine) -> Iterable[Batch]:
 
 
 def _account_state(settings: AccountSettings) -> AccountState:
-    networks = tuple(ipaddress.ip_network(n) for n in settings.allowed_ips)
-    state = AccountState(settings, zone_of(settings.auth.timezone), networks)
+    state = AccountState(settings, zone_of(settings.auth.timezone), settings.networks)
     state.push.settings = settings.push
     return state

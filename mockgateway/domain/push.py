@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Delivery:
-    """What came back from one POST: a status and body, or an error before any answer."""
+    """What came back from one POST: a status and body; ``error`` when there was no answer, or
+    one that cannot count whatever it says (a redirect, an oversized body)."""
 
     http_status: int | None
     body: bytes = b""

@@ -230,15 +230,27 @@ async def reset(request: web.Request) -> web.Response:
     return web.json_response({"status": "reset", "scenario": gateway.scenario.name})
 
 
+MAX_SCENARIO = 4 * 1024 * 1024
+"""A scenario body's limit in bytes (the same as every body): parsed in about a second."""
+
+
 @routes.put("/_mock/scenario")
 async def put_scenario(request: web.Request) -> web.Response:
+    """Parsed and checked in a worker thread: a large scenario must not stall the event loop."""
     gateway = request.app[GATEWAY]
+    if (request.content_length or 0) > MAX_SCENARIO:
+        return _error(f"the scenario is over {MAX_SCENARIO} bytes", 413)
     try:
-        text = (await request.read()).decode("utf-8")
+        body = await request.read()
+        if len(body) > MAX_SCENARIO:
+            raise web.HTTPRequestEntityTooLarge(MAX_SCENARIO, len(body))
+        text = body.decode("utf-8")
+    except web.HTTPRequestEntityTooLarge:
+        return _error(f"the scenario is over {MAX_SCENARIO} bytes", 413)
     except UnicodeDecodeError as exc:
         return _error(f"the scenario must be UTF-8 text ({exc})", 400)
     try:
-        scenario = load_text(text, source="request body")
+        scenario = await asyncio.to_thread(load_text, text, source="request body")
     except ScenarioError as error:
         return web.json_response(
             {"error": "invalid scenario", "problems": [str(p) for p in error.problems]}, status=400
