@@ -294,6 +294,7 @@ class Gateway:
             fields=request.fields,
             warnings=list(request.warnings),
         )
+        self._hide_password(record)
         rule = self.rules.decide(self._facts(request)) if self.scenario.rules else None
         answer: Answer
         try:
@@ -321,6 +322,16 @@ class Gateway:
         record.result = answer.code
         self._journal(record)
         return answer
+
+    def _hide_password(self, record: RequestRecord) -> None:
+        """The journal never shows an account's plain-text password (the control API may be
+        reachable by others); authentication reads the request's own fields, not these."""
+        pwd, userid = record.fields.get("pwd"), record.fields.get("userid")
+        if isinstance(pwd, str) and isinstance(userid, str):
+            account = self._accounts.get(userid.upper())
+            if account is not None and pwd == account.settings.password:
+                record.fields = {**record.fields, "pwd": "***"}
+                record.warnings.append("plain-text password sent: the journal shows it as ***")
 
     def _journal(self, record: RequestRecord) -> None:
         self.requests.append(record)

@@ -6,24 +6,38 @@ from typing import Any
 from aiohttp import web
 
 from mockgateway.domain.gateway import Gateway
-from mockgateway.http import api, control
+from mockgateway.http import access, api, control, guards
 from mockgateway.http.keys import GATEWAY, STOPPING
 from mockgateway.http.push_client import PushClient
 from mockgateway.http.stopping import Stopping
 from mockgateway.scenario import Scenario
 
 CLIENT_TIMEOUT = 30.0
-"""Seconds a connection may stay idle, or take to send a request's headers (see docs/limits.md)."""
+"""Seconds a connection may stay idle, or take to send a request's headers, or its body after
+them (docs/limits.md)."""
+
+TIMEOUT = web.AppKey("client_timeout", float)
 
 SHUTDOWN_GRACE = 2.0
 """Seconds a stop gives each connection's handler to finish (long-polls and stalls end at once)."""
 
 
 def create_app(
-    gateway: Gateway | None = None, *, scenario: Scenario | None = None
+    gateway: Gateway | None = None,
+    *,
+    scenario: Scenario | None = None,
+    control_token: str | None = None,
+    client_timeout: float = CLIENT_TIMEOUT,
 ) -> web.Application:
-    """The whole server as an aiohttp app, for ``mockgateway serve`` and for in-process tests."""
-    app = web.Application(client_max_size=api.MAX_BODY)
+    """The whole server as an aiohttp app, for ``mockgateway serve`` and for in-process tests.
+
+    With ``control_token`` the control API and the inbox need it (``access.py``).
+    """
+    middlewares = [guards.body_deadline(client_timeout)]
+    if control_token is not None:
+        middlewares.append(access.control_token(control_token))
+    app = web.Application(client_max_size=api.MAX_BODY, middlewares=middlewares)
+    app[TIMEOUT] = client_timeout
     app[GATEWAY] = gateway or Gateway(scenario or Scenario())
     app[STOPPING] = Stopping()
     app.router.add_route("GET", "/sms/v2/std/{endpoint}", api.montnets)
@@ -41,7 +55,7 @@ def make_runner(app: web.Application, **options: Any) -> web.AppRunner:
     settings: dict[str, Any] = {
         "access_log": None,
         "handler_cancellation": True,
-        "keepalive_timeout": CLIENT_TIMEOUT,
+        "keepalive_timeout": app[TIMEOUT],
         "shutdown_timeout": SHUTDOWN_GRACE,
         **options,
     }
