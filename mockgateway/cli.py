@@ -126,6 +126,24 @@ class ServeOptions:
     client_timeout: float = 30.0
 
 
+def control_token_for(host: str, given: str | None) -> str | None:
+    """The token the control API needs: the one given; else, off loopback, a new one (printed
+    on stderr); else none (on loopback the control API is open, as tests need)."""
+    from mockgateway.http.access import is_loopback
+
+    if given is not None or is_loopback(host):
+        return given
+    token = secrets.token_urlsafe(24)
+    print(
+        f"mockgateway: the control API on {host} needs a token; this run's is {token} (send "
+        "'Authorization: Bearer TOKEN'; choose one with --control-token or "
+        "MOCKGATEWAY_CONTROL_TOKEN)",
+        file=sys.stderr,
+        flush=True,
+    )
+    return token
+
+
 def _serve(
     host: str,
     port: int,
@@ -133,7 +151,6 @@ def _serve(
     seed: int | None,
     options: ServeOptions = ServeOptions(),
 ) -> int:
-    from mockgateway.http.access import is_loopback
     from mockgateway.scenario import ScenarioError
 
     try:
@@ -145,16 +162,7 @@ def _serve(
         return 2
     if seed is not None:
         scenario = replace(scenario, seed=seed)
-    if options.control_token is None and not is_loopback(host):
-        token = secrets.token_urlsafe(24)
-        options = replace(options, control_token=token)
-        print(
-            f"mockgateway: the control API on {host} needs a token; this run's is {token} "
-            "(send 'Authorization: Bearer TOKEN'; choose one with --control-token or "
-            "MOCKGATEWAY_CONTROL_TOKEN)",
-            file=sys.stderr,
-            flush=True,
-        )
+    options = replace(options, control_token=control_token_for(host, options.control_token))
     _log_one_line_each()
     _raise_file_limit()
     try:
