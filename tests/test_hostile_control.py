@@ -805,3 +805,12 @@ def test_a_token_given_on_loopback_is_required_too(how: str) -> None:
         process.send_signal(signal.SIGTERM)
         out, _ = process.communicate(timeout=READY_TIMEOUT)
     assert TOKEN not in out, "a given token is not printed"
+
+
+async def test_a_scenario_with_thousands_of_problems_lists_the_first_hundred(gw: Harness) -> None:
+    text = "name: many\naccounts:\n" + "".join(f"  - {{userid: bad{i}}}\n" for i in range(900))
+    response = await gw.client.put("/_mock/scenario", data=text)
+    assert response.status == 400
+    problems = (await response.json())["problems"]
+    assert len(problems) == 101
+    assert problems[-1].startswith("... and ") and problems[-1].endswith(" more problems")

@@ -232,6 +232,8 @@ async def reset(request: web.Request) -> web.Response:
 
 MAX_SCENARIO = 4 * 1024 * 1024
 """A scenario body's limit in bytes (the same as every body): parsed in about a second."""
+MAX_PROBLEMS = 100
+"""Problems listed in a 400 answer; ``mockgateway check`` lists them all."""
 
 
 @routes.put("/_mock/scenario")
@@ -252,9 +254,10 @@ async def put_scenario(request: web.Request) -> web.Response:
     try:
         scenario = await asyncio.to_thread(load_text, text, source="request body")
     except ScenarioError as error:
-        return web.json_response(
-            {"error": "invalid scenario", "problems": [str(p) for p in error.problems]}, status=400
-        )
+        problems = [str(p) for p in error.problems[:MAX_PROBLEMS]]
+        if len(error.problems) > MAX_PROBLEMS:
+            problems.append(f"... and {len(error.problems) - MAX_PROBLEMS} more problems")
+        return web.json_response({"error": "invalid scenario", "problems": problems}, status=400)
     gateway.use_scenario(scenario)
     return web.json_response(
         {"status": "replaced", "scenario": scenario.name, "warnings": list(scenario.warnings)}
