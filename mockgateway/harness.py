@@ -32,10 +32,19 @@ class MockGateway:
     ``/_mock/...`` gives them), filtered by keyword (``mobile=``, ``userid=``, ``state=``...).
     """
 
-    def __init__(self, url: str, *, userid: str = "J10003", password: str = "111111") -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        userid: str = "J10003",
+        password: str = "111111",
+        token: str | None = None,
+    ) -> None:
         self.url = url.rstrip("/")
         self.userid = userid
         self.password = password
+        self.token = token
+        """The control API's token, for a gateway listening off loopback (in Docker)."""
 
     # --- reading ------------------------------------------------------------------------
 
@@ -112,7 +121,8 @@ class MockGateway:
         data = body if isinstance(body, bytes) else None
         if body is not None and not isinstance(body, bytes):
             data = json.dumps(body).encode("utf-8")
-        request = urllib.request.Request(self.url + path, data=data, method=method)
+        headers = {} if self.token is None else {"Authorization": f"Bearer {self.token}"}
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 answer: dict[str, Any] = json.loads(response.read())

@@ -814,3 +814,13 @@ async def test_a_scenario_with_thousands_of_problems_lists_the_first_hundred(gw:
     problems = (await response.json())["problems"]
     assert len(problems) == 101
     assert problems[-1].startswith("... and ") and problems[-1].endswith(" more problems")
+
+
+async def test_the_harness_handle_sends_the_token(guarded: Harness) -> None:
+    from mockgateway.harness import MockGateway
+
+    await send_ok(guarded)
+    holder = MockGateway(guarded.base_url, token=TOKEN)
+    assert len(await asyncio.to_thread(holder.messages)) == 1
+    with pytest.raises(RuntimeError, match="HTTP 401"):
+        await asyncio.to_thread(MockGateway(guarded.base_url).messages)

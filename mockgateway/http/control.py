@@ -281,7 +281,8 @@ async def advance(request: web.Request) -> web.Response:
             raise ValueError(f"{seconds:g} is out of range")
     except (ValueError, KeyError, TypeError) as exc:
         return _error(f'expected {{"seconds": N}} with 0 <= N <= {MAX_ADVANCE:g} ({exc})', 400)
-    now = await gateway.advance(seconds)
+    # Shielded: a client that hangs up must not leave time moved half-way.
+    now = await asyncio.shield(gateway.advance(seconds))
     return web.json_response({"now": now})
 
 
