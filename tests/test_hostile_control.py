@@ -12,6 +12,7 @@ import re
 import resource
 import signal
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -31,7 +32,7 @@ from mockgateway.domain.gateway import Gateway
 from mockgateway.domain.waiters import Filter, Kind
 from mockgateway.http import control
 from mockgateway.http.app import create_app
-from mockgateway.scenario import Scenario
+from mockgateway.scenario import Scenario, load_text
 from tests.conftest import Harness, Start
 from tests.test_cli import READY_TIMEOUT, post_json, run_cli, serve
 
@@ -282,18 +283,31 @@ def large_scenario(size: int) -> str:
     return "".join(parts)
 
 
-async def test_a_large_scenario_is_parsed_off_the_event_loop(gw: Harness) -> None:
+async def test_a_large_scenario_is_parsed_off_the_event_loop(
+    gw: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parse is held until a health check has been answered: possible only off the loop."""
+    parsing, answered = threading.Event(), threading.Event()
+    threads: list[threading.Thread] = []
+    real = load_text
+
+    def held_load(text: str, **options: Any) -> Scenario:
+        threads.append(threading.current_thread())
+        parsing.set()
+        answered.wait(BOUND)
+        return real(text, **options)
+
+    monkeypatch.setattr(control, "load_text", held_load)
     text = large_scenario(1_500_000)
     assert len(text) > 1_000_000
     putting = asyncio.create_task(gw.client.put("/_mock/scenario", data=text))
-    answered_meanwhile = 0
-    while not putting.done():
-        health = await asyncio.wait_for(gw.client.get("/_mock/health"), BOUND)
-        assert health.status == 200
-        answered_meanwhile += not putting.done()
-    response = await putting
+    await until(parsing.is_set, "the parse begins")
+    health = await asyncio.wait_for(gw.client.get("/_mock/health"), BOUND)
+    assert health.status == 200
+    answered.set()
+    response = await asyncio.wait_for(putting, 60)
     assert response.status == 200, await response.text()
-    assert answered_meanwhile > 0, "health checks were answered while the scenario was parsed"
+    assert threads[0] is not threading.main_thread()
     assert (await (await gw.client.get("/_mock/health")).json())["scenario"] == "large"
     await send_ok(gw)
 
