@@ -186,7 +186,8 @@ async def test_waits_count_reports_falling_due_and_moving_and_a_reset_counts_aga
     assert gw.gateway.waiters.open_waiters() == 1, "nothing fetched yet"
     assert len((await gw.call("get_rpt"))["rpts"]) == 2
     assert await fetched.answer() == (200, {"kind": "reports", "wanted": 2, "seen": 2})
-    pending = await gw.client.get("/_mock/wait", params={"reports": "1", "state": "pending"})
+    query = {"reports": "1", "state": "pending", "timeout": "0"}
+    pending = await gw.client.get("/_mock/wait", params=query)
     assert (pending.status, (await pending.json())["seen"]) == (408, 0)
 
     two = await raw_get(port, "/_mock/wait?messages=4")
