@@ -199,6 +199,16 @@ async def test_waits_count_reports_falling_due_and_moving_and_a_reset_counts_aga
     await send_ok(gw)
     assert await two.answer() == (200, {"kind": "messages", "wanted": 4, "seen": 4})
 
+    five = await raw_get(port, "/_mock/wait?messages=5")
+    await until(lambda: gw.gateway.waiters.open_waiters() == 1, "the wait registered")
+    replaced = await gw.client.put("/_mock/scenario", data="name: next\nclock: virtual\n")
+    assert replaced.status == 200
+    await send_ok(gw)
+    listed = (await (await gw.client.get("/_mock/messages")).json())["count"]
+    now = await gw.client.get("/_mock/wait", params={"messages": "5", "timeout": "0"})
+    assert (await now.json())["seen"] == listed, "after a new scenario the count is the listing's"
+    five.hang_up()
+
 
 async def test_a_wait_for_reports_on_the_real_clock_wakes_when_they_fall_due(
     start: Start,
