@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
+import logging
 import os
+import secrets
 import signal
 import sys
 import time
-from dataclasses import replace
+import traceback
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,12 +69,28 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("MOCKGATEWAY_LOG", "problems"),
         help="one line on stderr per request: rejected or warned ones (default), every one, none",
     )
+    serve.add_argument(
+        "--control-token",
+        default=os.environ.get("MOCKGATEWAY_CONTROL_TOKEN") or None,
+        help="the token the control API needs (Authorization: Bearer TOKEN); on a non-loopback "
+        "address one is generated and printed on stderr when none is given",
+    )
+    serve.add_argument(
+        "--client-timeout",
+        type=float,
+        default=float(os.environ.get("MOCKGATEWAY_CLIENT_TIMEOUT", "30")),
+        help="seconds a connection may stay idle, or take over a request's headers or body "
+        "(default %(default)g)",
+    )
     check = commands.add_parser("check", help="validate scenario files")
     check.add_argument("files", nargs="+", metavar="FILE")
     args = parser.parse_args(argv)
     if args.command == "check":
         return _check(args.files)
-    return _serve(args.host, args.port, args.scenario, args.seed, args.log)
+    if not 0 < args.client_timeout <= 3600:
+        parser.error("--client-timeout must be more than 0 and at most 3600 seconds")
+    options = ServeOptions(args.log, args.control_token, args.client_timeout)
+    return _serve(args.host, args.port, args.scenario, args.seed, options)
 
 
 def _check(files: list[str]) -> int:
@@ -118,8 +138,37 @@ def resolve_scenario(name_or_path: str | None) -> Scenario:
     return load_named(name_or_path)
 
 
+@dataclass(frozen=True)
+class ServeOptions:
+    log: str = "problems"
+    control_token: str | None = None
+    client_timeout: float = 30.0
+
+
+def control_token_for(host: str, given: str | None) -> str | None:
+    """The token the control API needs: the one given; else, off loopback, a new one (printed
+    on stderr); else none (on loopback the control API is open, as tests need)."""
+    from mockgateway.http.access import is_loopback
+
+    if given is not None or is_loopback(host):
+        return given
+    token = secrets.token_urlsafe(24)
+    print(
+        f"mockgateway: the control API on {host} needs a token; this run's is {token} (send "
+        "'Authorization: Bearer TOKEN'; choose one with --control-token or "
+        "MOCKGATEWAY_CONTROL_TOKEN)",
+        file=sys.stderr,
+        flush=True,
+    )
+    return token
+
+
 def _serve(
-    host: str, port: int, scenario_name: str | None, seed: int | None, log: str = "problems"
+    host: str,
+    port: int,
+    scenario_name: str | None,
+    seed: int | None,
+    options: ServeOptions = ServeOptions(),
 ) -> int:
     from mockgateway.scenario import ScenarioError
 
@@ -132,24 +181,30 @@ def _serve(
         return 2
     if seed is not None:
         scenario = replace(scenario, seed=seed)
+    options = replace(options, control_token=control_token_for(host, options.control_token))
+    _log_one_line_each()
+    _raise_file_limit()
     try:
-        asyncio.run(_run(host, port, scenario, log))
+        asyncio.run(_run(host, port, scenario, options))
     except OSError as error:
         print(f"mockgateway: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr)
         return 2
     return 0
 
 
-async def _run(host: str, port: int, scenario: Scenario, log: str) -> None:
+async def _run(host: str, port: int, scenario: Scenario, options: ServeOptions) -> None:
     from aiohttp import web
 
     from mockgateway.domain.gateway import Gateway
-    from mockgateway.http.app import create_app
+    from mockgateway.http.app import create_app, make_runner
 
     gateway = Gateway(scenario)
-    if log != "none":
-        gateway.on_request = partial(log_request, everything=log == "all")
-    runner = web.AppRunner(create_app(gateway), handle_signals=False, access_log=None)
+    if options.log != "none":
+        gateway.on_request = partial(log_request, everything=options.log == "all")
+    app = create_app(
+        gateway, control_token=options.control_token, client_timeout=options.client_timeout
+    )
+    runner = make_runner(app)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:
@@ -178,3 +233,39 @@ async def _run(host: str, port: int, scenario: Scenario, log: str) -> None:
         f"({gateway.undelivered_reports()} of them parked as undelivered)",
         flush=True,
     )
+
+
+class OneLineFormatter(logging.Formatter):
+    """Every log record on one line: an exception is named with its message and where it was
+    raised, never a traceback (a flood of broken clients must not flood stderr)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = f"{self.formatTime(record, '%H:%M:%S')} {record.name}: {record.getMessage()}"
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            text += f": {type(error).__name__}: {error}"
+            frames = traceback.extract_tb(error.__traceback__)
+            if frames:
+                text += f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})"
+        return " ".join(text.split())[:1000]
+
+
+def _log_one_line_each() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(OneLineFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+
+
+def _raise_file_limit() -> None:
+    """Soft limit up to the hard one: a flood of idle sockets must not starve real clients."""
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 1 << 20 if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):  # not allowed here: keep the limit
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))

@@ -32,10 +32,19 @@ class MockGateway:
     ``/_mock/...`` gives them), filtered by keyword (``mobile=``, ``userid=``, ``state=``...).
     """
 
-    def __init__(self, url: str, *, userid: str = "J10003", password: str = "111111") -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        userid: str = "J10003",
+        password: str = "111111",
+        token: str | None = None,
+    ) -> None:
         self.url = url.rstrip("/")
         self.userid = userid
         self.password = password
+        self.token = token
+        """The control API's token, for a gateway listening off loopback (in Docker)."""
 
     # --- reading ------------------------------------------------------------------------
 
@@ -116,7 +125,8 @@ class MockGateway:
         data = body if isinstance(body, bytes) else None
         if body is not None and not isinstance(body, bytes):
             data = json.dumps(body).encode("utf-8")
-        request = urllib.request.Request(self.url + path, data=data, method=method)
+        headers = {} if self.token is None else {"Authorization": f"Bearer {self.token}"}
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 answer: dict[str, Any] = json.loads(response.read())
@@ -196,11 +206,11 @@ class _ServerThread(threading.Thread):
         from aiohttp import web
 
         from mockgateway.domain.gateway import Gateway
-        from mockgateway.http.app import create_app
+        from mockgateway.http.app import create_app, make_runner
 
         self._loop = asyncio.get_running_loop()
         self._stop_event = asyncio.Event()
-        runner = web.AppRunner(create_app(Gateway(self._scenario)), access_log=None)
+        runner = make_runner(create_app(Gateway(self._scenario)))
         try:
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -27,3 +27,21 @@ def test_a_quick_benchmark_run_prints_every_figure() -> None:
         "soak:",
     ):
         assert figure in table, figure
+
+
+def test_a_quick_hostile_benchmark_run_prints_every_figure() -> None:
+    script = SCRIPT.parent / "hostile.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--quick"], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    for figure in (
+        "send_single, no wait open",
+        "300 waits open on 300 filters",
+        "CPU of 300 idle reports= waits",
+        "PUT /_mock/scenario",
+        "longest health check during that PUT",
+        "alias bomb (400)",
+        "SIGTERM to exit",
+    ):
+        assert figure in result.stdout, figure

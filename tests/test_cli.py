@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,9 @@ READY_TIMEOUT = 20
 
 @contextmanager
 def serve(
-    *args: str, env: dict[str, str] | None = None
+    *args: str,
+    env: dict[str, str] | None = None,
+    preexec_fn: Callable[[], None] | None = None,
 ) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """Start ``mockgateway serve`` and yield it with its base URL, read from the ready line."""
     process = subprocess.Popen(
@@ -34,6 +36,7 @@ def serve(
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **(env or {})},
+        preexec_fn=preexec_fn,
     )
     try:
         assert process.stdout is not None

@@ -33,6 +33,7 @@ def test_dockerfile_is_slim_non_root_exposed_and_health_checked() -> None:
     assert keywords["USER"] not in ("root", "0")
     assert keywords["EXPOSE"] == "7891"
     assert "MOCKGATEWAY_HOST=0.0.0.0" in keywords["ENV"]
+    assert "MOCKGATEWAY_CONTROL_TOKEN=" in keywords["ENV"], "shown where the image opens up"
     assert "/_mock/health" in keywords["HEALTHCHECK"]
     assert [k for k, _ in steps].index("USER") > [k for k, _ in steps].index("RUN")
 

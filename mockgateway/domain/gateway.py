@@ -7,8 +7,6 @@ lock-out, pwd, custid/exdata, numbers, content) so one request always gets the s
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import ipaddress
 import itertools
 import logging
@@ -31,6 +29,7 @@ from mockgateway.domain.push import (
     ReportQueue,
     Sender,
 )
+from mockgateway.domain.push_workers import MakeWorker, PushWorkers
 from mockgateway.domain.records import (
     MAX_NUMBERS,
     REQUEST_BYTES,
@@ -40,6 +39,7 @@ from mockgateway.domain.records import (
     ReportState,
     RequestRecord,
 )
+from mockgateway.domain.waiters import Waiters
 from mockgateway.protocol import answers, auth, content, fields, mobiles, push
 from mockgateway.protocol.answers import get_rpt_errdesc, rpt_record
 from mockgateway.protocol.codec import Fields, Format
@@ -126,8 +126,9 @@ class Gateway:
         self._wall = wall
         self.seed = scenario.seed if scenario.seed is not None else random.randrange(2**32)
         self._sender: Sender | None = None
-        self._workers: dict[str, PushWorker] = {}
-        self._change: asyncio.Event | None = None
+        self._workers = PushWorkers()
+        self.waiters = Waiters(self)
+        """Long-polls on the journal; told of every new entry and every report's move."""
         self.on_request: Callable[[RequestRecord], None] | None = None
         """Called with each request once it is answered and journaled (the CLI's log)."""
         self._msgids: dict[MsgidRange, MsgidAllocator] = {}
@@ -147,9 +148,7 @@ class Gateway:
         the process (a service under test may keep its database across tests);
         ``restart_sequences`` restarts them from the seed, for an exact replay.
         """
-        for worker in self._workers.values():
-            worker.cancel()
-        self._workers = {}
+        self._workers.cancel_all()
         scenario = self.scenario
         self.clock: Clock = self._fixed_clock or (
             VirtualClock() if scenario.clock == "virtual" else RealClock()
@@ -182,7 +181,7 @@ class Gateway:
         self._report_order = itertools.count()
         if self._sender is not None:
             self._start_workers()
-        self.changed()
+        self.waiters.recount()
 
     def _draw_from(self, scenario: Scenario, rng: random.Random) -> None:
         """What a scenario draws from the seed (outcomes, rule counts and chances, push jitter),
@@ -202,8 +201,7 @@ class Gateway:
         settings too. Accounts that go keep their reports, visible in the journal. Attempts in
         flight get their answer first.
         """
-        workers, self._workers = self._workers, {}
-        await asyncio.gather(*(w.stop() for w in workers.values()))
+        await self._workers.stop_all()
         old, self.scenario = self.scenario, scenario
         self.seed = scenario.seed if scenario.seed is not None else self.seed
         if self._fixed_clock is None and scenario.clock != old.clock:
@@ -229,14 +227,14 @@ class Gateway:
             journal.bound(scenario.journal_limit, scenario.journal_max_bytes)
         if self._sender is not None:
             self._start_workers()
-        self.changed()
+        self.waiters.recount()
 
     def _rebind(self, state: AccountState, settings: AccountSettings) -> None:
         """An account that stays, under its new settings."""
         before = state.settings.push
         state.settings = settings
         state.zone = zone_of(settings.auth.timezone)
-        state.networks = _networks(settings)
+        state.networks = settings.networks
         state.failures, state.locked_until = 0, 0.0
         if settings.push != before:
             self._repoint(state, settings.push)
@@ -248,32 +246,33 @@ class Gateway:
 
     async def detach(self) -> None:
         """Stop pushing; attempts in flight get their answer first."""
-        workers, self._workers = self._workers, {}
-        await asyncio.gather(*(w.stop() for w in workers.values()))
         self._sender = None
+        await self._workers.stop_all()
 
     def _start_workers(self) -> None:
         for state in self._accounts.values():
-            if state.pushing and state.settings.userid not in self._workers:
-                self._start_worker(state)
+            if state.pushing:
+                self._workers.start(state.settings.userid, self._worker_maker(state))
 
-    def _start_worker(self, state: AccountState) -> None:
-        assert self._sender is not None
+    def _worker_maker(self, state: AccountState) -> MakeWorker:
+        sender = self._sender
+        assert sender is not None
+        return lambda: self._new_worker(state, sender)
+
+    def _new_worker(self, state: AccountState, sender: Sender) -> PushWorker:
         context = PushContext(
             userid=state.settings.userid,
             password=state.settings.password,
             zone=state.zone,
             clock=self.clock,
             wall=self._wall,
-            sender=self._sender,
+            sender=sender,
             journal=self.pushes,
             rng=self._push_rng,
             rpt_of=lambda report: self.rpt_of(report, state.zone, push.errdesc(report.errdesc)),
-            changed=self.changed,
+            move=self.move,
         )
-        worker = PushWorker(state.push, state.queue, context)
-        self._workers[state.settings.userid] = worker
-        worker.start()
+        return PushWorker(state.push, state.queue, context)
 
     # --- steering (the control API) ------------------------------------------------------
 
@@ -281,22 +280,23 @@ class Gateway:
         return list(self._accounts)
 
     async def set_push(self, userid: str, url: str | None) -> None:
-        """Point an account's pushes at ``url``, or stop pushing (reports go to get_rpt)."""
+        """Point an account's pushes at ``url``, or stop pushing (reports go to get_rpt).
+
+        The attempt in flight gets its answer first; concurrent calls take turns.
+        """
         state = self._accounts[userid]
-        worker = self._workers.pop(userid, None)
-        if worker is not None:
-            await worker.stop()
-        if url is None:
-            self._repoint(state, None)
-        else:
+
+        def change() -> MakeWorker | None:
+            if url is None:
+                self._repoint(state, None)
+                return None
             base = state.push.settings or state.settings.push or PushSettings(url=url)
             self._repoint(state, replace(base, url=url))
-            if self._sender is not None:
-                self._start_worker(state)
-        self.changed()
+            return None if self._sender is None else self._worker_maker(state)
 
-    @staticmethod
-    def _repoint(state: AccountState, settings: PushSettings | None) -> None:
+        await self._workers.replace(userid, change)
+
+    def _repoint(self, state: AccountState, settings: PushSettings | None) -> None:
         """New push settings for an account whose worker is stopped; None stops pushing."""
         line = state.push
         if settings is None:
@@ -304,7 +304,8 @@ class Gateway:
             for batch in list(_batches(line)):
                 if not batch.duplicate:
                     for report in batch.reports:
-                        report.state, report.seqid = ReportState.PENDING, None
+                        report.seqid = None
+                        self.move(report, ReportState.PENDING)
                         state.queue.schedule(report)
             line.current, line.settings = None, None
             line.queued.clear()
@@ -325,7 +326,7 @@ class Gateway:
             for batch in parked:
                 count += 1
                 for report in batch.reports:
-                    report.state = ReportState.PENDING
+                    self.move(report, ReportState.PENDING)
                 if state.pushing:
                     state.push.queued.append(Batch(batch.seqid, batch.reports))
                 else:
@@ -335,7 +336,6 @@ class Gateway:
             worker = self._workers.get(state.settings.userid)
             if worker is not None:
                 worker.poke()
-        self.changed()
         return count
 
     async def advance(self, seconds: float) -> float:
@@ -349,34 +349,26 @@ class Gateway:
         await self.settled()  # what is due now goes out now, before time moves
         while True:
             moved = clock.step(target)
-            for worker in self._workers.values():
+            for worker in self._workers:
                 worker.poke()
             await self.settled()
             if not moved:
                 break
-        self.changed()
         return clock.now()
 
     async def settled(self) -> None:
         """Return once no push worker has anything it could do at the current time."""
         while True:
-            busy = [w for w in self._workers.values() if not w.idle.is_set()]
+            busy = [w for w in self._workers if not w.idle.is_set()]
             if not busy:
                 return
             await busy[0].idle.wait()
 
-    def changed(self) -> None:
-        """Wake whoever waits on the journal (``/_mock/wait``)."""
-        if self._change is not None:
-            self._change.set()
-            self._change = None
-
-    async def next_change(self, timeout: float) -> None:
-        """Wait until something changes, or ``timeout`` seconds of wall time pass."""
-        if self._change is None:
-            self._change = asyncio.Event()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._change.wait(), timeout)
+    def move(self, report: Report, state: ReportState) -> None:
+        """Every change of a report's state goes through here, so waits can count it."""
+        before, report.state = report.state, state
+        if before is not state:
+            self.waiters.report_moved(report, before)
 
     # --- the API -------------------------------------------------------------------------
 
@@ -398,6 +390,7 @@ class Gateway:
             size=REQUEST_BYTES + request.size,
             warnings=list(request.warnings),
         )
+        self._hide_password(record)
         answer = Answer(Code.INTERNAL_ERROR)
         try:
             answer = self._decide(request, record, rejected)
@@ -457,14 +450,24 @@ class Gateway:
         )
         self._journal(record)
 
+    def _hide_password(self, record: RequestRecord) -> None:
+        """The journal never shows an account's plain-text password (the control API may be
+        reachable by others); authentication reads the request's own fields, not these."""
+        pwd, userid = record.fields.get("pwd"), record.fields.get("userid")
+        if isinstance(pwd, str) and isinstance(userid, str):
+            account = self._accounts.get(userid.upper())
+            if account is not None and pwd == account.settings.password:
+                record.fields = {**record.fields, "pwd": "***"}
+                record.warnings.append("plain-text password sent: the journal shows it as ***")
+
     def _journal(self, record: RequestRecord) -> None:
         self.requests.append(record)
+        self.waiters.request_added(record)
         if self.on_request is not None:
             try:
                 self.on_request(record)
             except Exception:  # a broken log line must not cost the client its answer
                 log.exception("on_request failed for request %d", record.id)
-        self.changed()
 
     def _facts(self, request: ApiRequest) -> RequestFacts:
         given = request.fields
@@ -672,6 +675,7 @@ class Gateway:
                 chosen = not_a_mobile(chosen)
             self._schedule_reports(account, message, now, chosen)
             self.messages.append(message)
+            self.waiters.message_added(message)
             messages.append(message)
         worker = self._workers.get(settings.userid)
         if worker is not None:
@@ -691,6 +695,7 @@ class Gateway:
             report = Report(message, pknum, due, next(self._report_order), status, errcode, errdesc)
             account.queue.schedule(report)
             self.reports.append(report)
+            self.waiters.report_scheduled(report)
 
     def _numbers(
         self, given: Fields, settings: AccountSettings, *, single: bool
@@ -745,7 +750,7 @@ class Gateway:
         taken = account.queue.take_due(now, size)
         rpts = []
         for report in taken:
-            report.state = ReportState.FETCHED
+            self.move(report, ReportState.FETCHED)
             report.left_at = now
             report.fetched_by = record.id
             errdesc = get_rpt_errdesc(report.errdesc, report.message.charset)
@@ -813,11 +818,7 @@ def _batches(line: PushLine) -> Iterable[Batch]:
     yield from line.parked
 
 
-def _networks(settings: AccountSettings) -> tuple[IPNetwork, ...]:
-    return tuple(ipaddress.ip_network(n) for n in settings.allowed_ips)
-
-
 def _account_state(settings: AccountSettings) -> AccountState:
-    state = AccountState(settings, zone_of(settings.auth.timezone), _networks(settings))
+    state = AccountState(settings, zone_of(settings.auth.timezone), settings.networks)
     state.push.settings = settings.push
     return state

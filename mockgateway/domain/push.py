@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Delivery:
-    """What came back from one POST: a status and body, or an error before any answer."""
+    """What came back from one POST: a status and body; ``error`` when there was no answer, or
+    one that cannot count whatever it says (a redirect, an oversized body)."""
 
     http_status: int | None
     body: bytes = b""
@@ -132,7 +133,8 @@ class PushContext:
     journal: Journal[PushAttempt]
     rng: random.Random
     rpt_of: Callable[[Report], dict[str, Any]]
-    changed: Callable[[], None]
+    move: Callable[[Report, ReportState], None]
+    """Sets a report's state (the gateway's waits count the moves)."""
 
 
 class PushWorker:
@@ -282,14 +284,13 @@ class PushWorker:
                 batch.next_at = now + settings.retry.wait_before(batch.attempts + 1, ctx.rng)
                 record.next_retry_at = batch.next_at
                 self.line.current = batch
-        ctx.changed()
 
     def _acknowledged(self, batch: Batch, now: float) -> None:
         settings = self.line.settings
         assert settings is not None
         if not batch.duplicate:
             for report in batch.reports:
-                report.state = ReportState.PUSHED
+                self.ctx.move(report, ReportState.PUSHED)
                 report.seqid = batch.seqid
                 report.left_at = now
             chance = settings.chaos.duplicate
@@ -300,5 +301,5 @@ class PushWorker:
     def _park(self, batch: Batch) -> None:
         if not batch.duplicate:
             for report in batch.reports:
-                report.state = ReportState.UNDELIVERED
+                self.ctx.move(report, ReportState.UNDELIVERED)
             self.line.parked.append(batch)

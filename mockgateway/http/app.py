@@ -1,29 +1,71 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
 
 from mockgateway.domain.gateway import Gateway
-from mockgateway.http import api, control
-from mockgateway.http.keys import GATEWAY
+from mockgateway.http import access, api, control, guards
+from mockgateway.http.keys import GATEWAY, STOPPING
 from mockgateway.http.push_client import PushClient
+from mockgateway.http.stopping import Stopping
 from mockgateway.protocol.limits import MAX_BODY
 from mockgateway.scenario import Scenario
 
+CLIENT_TIMEOUT = 30.0
+"""Seconds a connection may stay idle, or take to send a request's headers, or its body after
+them (docs/limits.md)."""
+
+TIMEOUT = web.AppKey("client_timeout", float)
+
+SHUTDOWN_GRACE = 2.0
+"""Seconds a stop gives each connection's handler to finish (long-polls and stalls end at once)."""
+
 
 def create_app(
-    gateway: Gateway | None = None, *, scenario: Scenario | None = None
+    gateway: Gateway | None = None,
+    *,
+    scenario: Scenario | None = None,
+    control_token: str | None = None,
+    client_timeout: float = CLIENT_TIMEOUT,
 ) -> web.Application:
-    """The whole server as an aiohttp app, for ``mockgateway serve`` and for in-process tests."""
-    app = web.Application(client_max_size=MAX_BODY)
+    """The whole server as an aiohttp app, for ``mockgateway serve`` and for in-process tests.
+
+    With ``control_token`` the control API and the inbox need it (``access.py``).
+    """
+    middlewares = [guards.body_deadline(client_timeout)]
+    if control_token is not None:
+        middlewares.append(access.control_token(control_token))
+    app = web.Application(client_max_size=MAX_BODY, middlewares=middlewares)
+    app[TIMEOUT] = client_timeout
     app[GATEWAY] = gateway or Gateway(scenario or Scenario())
+    app[STOPPING] = Stopping()
     # Any path under the prefix, so that an unknown or mistyped one reaches the journal.
     app.router.add_route("GET", "/sms/v2/std/{endpoint:[\\s\\S]*}", api.montnets)
     app.router.add_route("POST", "/sms/v2/std/{endpoint:[\\s\\S]*}", api.montnets)
     app.router.add_routes(control.routes)
+    app.on_shutdown.append(_end_waiting)
     app.cleanup_ctx.append(_pushing)
     return app
+
+
+def make_runner(app: web.Application, **options: Any) -> web.AppRunner:
+    """The runner every real server uses (the CLI, the pytest plugin's thread): the same limits
+    on slow and idle clients, and handlers cancelled when their client goes away, so nothing
+    keeps running (a long-poll, a stall) for a client that is gone."""
+    settings: dict[str, Any] = {
+        "access_log": None,
+        "handler_cancellation": True,
+        "keepalive_timeout": app[TIMEOUT],
+        "shutdown_timeout": SHUTDOWN_GRACE,
+        **options,
+    }
+    return web.AppRunner(app, **settings)
+
+
+async def _end_waiting(app: web.Application) -> None:
+    app[STOPPING].stop()
 
 
 async def _pushing(app: web.Application) -> AsyncIterator[None]:

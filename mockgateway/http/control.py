@@ -6,6 +6,8 @@ Listings share their filters with ``/_mock/wait``, so a test waits on exactly wh
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -14,7 +16,9 @@ from aiohttp import web
 from mockgateway.domain.clock import VirtualClock
 from mockgateway.domain.gateway import Gateway
 from mockgateway.domain.records import Message, PushAttempt, Report, ReportState, RequestRecord
-from mockgateway.http.keys import GATEWAY
+from mockgateway.domain.waiters import Filter, Kind
+from mockgateway.http.keys import GATEWAY, STOPPING
+from mockgateway.http.stopping import settle
 from mockgateway.http.views import message_view, push_view, report_view, request_view
 from mockgateway.protocol import mobiles
 from mockgateway.scenario import ScenarioError, load_text
@@ -31,14 +35,15 @@ def _error(message: str, status: int) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-def _matches_mobile(wanted: str | None, digits: str | list[str]) -> bool:
-    if wanted is None:
-        return True
-    normal = mobiles.normalise(wanted.strip()) or wanted.strip()
-    return normal in digits if isinstance(digits, list) else normal == digits
-
-
 Query = Mapping[str, str]
+
+
+def _wanted_number(q: Query) -> str | None:
+    """The ``mobile`` filter as digits (any of the three forms), once per listing or wait."""
+    wanted = q.get("mobile")
+    if wanted is None:
+        return None
+    return mobiles.normalise(wanted.strip()) or wanted.strip()
 
 
 class BadFilter(ValueError):
@@ -52,44 +57,79 @@ def _since(q: Query) -> float | None:
         raise BadFilter(f"since must be epoch seconds, got {q['since']!r}") from None
 
 
-def select_messages(gateway: Gateway, q: Query) -> list[Message]:
-    since = _since(q)
-    return [
-        m
-        for m in gateway.messages
-        if _matches_mobile(q.get("mobile"), m.mobile_digits)
-        and q.get("custid", m.custid) == m.custid
-        and q.get("userid", m.userid) == m.userid
-        and (since is None or m.submitted_at >= since)
-    ]
+def _key(q: Query, *names: str) -> tuple[str | None, ...]:
+    return tuple(q.get(name) for name in names)
 
 
-def select_requests(gateway: Gateway, q: Query) -> list[RequestRecord]:
+def message_filter(q: Query) -> Filter:
+    since, number = _since(q), _wanted_number(q)
+    custid, userid = q.get("custid"), q.get("userid")
+
+    def matches(m: Message) -> bool:
+        return (
+            (number is None or number == m.mobile_digits)
+            and (custid is None or custid == m.custid)
+            and (userid is None or userid == m.userid)
+            and (since is None or m.submitted_at >= since)
+        )
+
+    return Filter(_key(q, "mobile", "custid", "userid", "since"), matches, number)
+
+
+def request_filter(q: Query) -> Filter:
     accepted = q.get("accepted")
     if accepted not in (None, "true", "false"):
         raise BadFilter(f"accepted must be true or false, got {accepted!r}")
-    return [
-        r
-        for r in gateway.requests
-        if ("mobile" not in q or _matches_mobile(q["mobile"], r.numbers()))
-        and q.get("endpoint", r.endpoint) == r.endpoint
-        and q.get("userid", r.userid) == r.userid
-        and (accepted is None or (accepted == "true") == r.accepted)
-    ]
+    number, endpoint, userid = _wanted_number(q), q.get("endpoint"), q.get("userid")
+
+    def matches(r: RequestRecord) -> bool:
+        return (
+            (endpoint is None or endpoint == r.endpoint)
+            and (userid is None or userid == r.userid)
+            and (accepted is None or (accepted == "true") == r.accepted)
+            and (number is None or number in r.numbers())
+        )
+
+    return Filter(_key(q, "mobile", "endpoint", "userid", "accepted"), matches, number)
 
 
-def select_reports(gateway: Gateway, q: Query) -> list[Report]:
+def report_filter(q: Query) -> Filter:
+    """Reports by number and account; their ``state`` is kept apart, as it changes over time."""
     state = q.get("state")
     if state is not None and state not in {s.value for s in ReportState}:
         known = ", ".join(s.value for s in ReportState)
         raise BadFilter(f"state must be one of {known}, got {state!r}")
-    return [
-        r
-        for r in gateway.reports
-        if _matches_mobile(q.get("mobile"), r.message.mobile_digits)
-        and q.get("userid", r.message.userid) == r.message.userid
-        and (state is None or state == r.state.value)
-    ]
+    number, userid = _wanted_number(q), q.get("userid")
+
+    def matches(r: Report) -> bool:
+        return (number is None or number == r.message.mobile_digits) and (
+            userid is None or userid == r.message.userid
+        )
+
+    states = None if state is None else frozenset({ReportState(state)})
+    return Filter(_key(q, "mobile", "userid", "state"), matches, number, states)
+
+
+def pushed_filter(q: Query) -> Filter:
+    """Reports acknowledged by a receiver: the report filter, counting only the state pushed."""
+    reports = report_filter(q)
+    states = frozenset({ReportState.PUSHED}) & (reports.states or frozenset(ReportState))
+    return Filter(reports.key, reports.matches, reports.number, states)
+
+
+def select_messages(gateway: Gateway, q: Query) -> list[Message]:
+    matches = message_filter(q).matches
+    return [m for m in gateway.messages if matches(m)]
+
+
+def select_requests(gateway: Gateway, q: Query) -> list[RequestRecord]:
+    matches = request_filter(q).matches
+    return [r for r in gateway.requests if matches(r)]
+
+
+def select_reports(gateway: Gateway, q: Query) -> list[Report]:
+    chosen = report_filter(q)
+    return [r for r in gateway.reports if chosen.matches(r) and chosen.admits(r.state)]
 
 
 def select_pushes(gateway: Gateway, q: Query) -> list[PushAttempt]:
@@ -103,20 +143,11 @@ def select_pushes(gateway: Gateway, q: Query) -> list[PushAttempt]:
     ]
 
 
-def _due_reports(gateway: Gateway, q: Query) -> int:
-    now = gateway.clock.now()
-    return sum(1 for r in select_reports(gateway, q) if r.due <= now)
-
-
-def _pushed_reports(gateway: Gateway, q: Query) -> int:
-    return sum(1 for r in select_reports(gateway, q) if r.state is ReportState.PUSHED)
-
-
-COUNTS: dict[str, Callable[[Gateway, Query], int]] = {
-    "messages": lambda g, q: len(select_messages(g, q)),
-    "requests": lambda g, q: len(select_requests(g, q)),
-    "reports": _due_reports,
-    "pushed": _pushed_reports,
+WAIT_FILTERS: dict[Kind, Callable[[Query], Filter]] = {
+    Kind.MESSAGES: message_filter,
+    Kind.REQUESTS: request_filter,
+    Kind.REPORTS: report_filter,
+    Kind.PUSHED: pushed_filter,
 }
 """What ``/_mock/wait`` can wait for; ``reports`` counts reports that have fallen due."""
 
@@ -204,19 +235,34 @@ async def reset(request: web.Request) -> web.Response:
     )
 
 
+MAX_SCENARIO = 4 * 1024 * 1024
+"""A scenario body's limit in bytes (the same as every body): parsed in about a second."""
+MAX_PROBLEMS = 100
+"""Problems listed in a 400 answer; ``mockgateway check`` lists them all."""
+
+
 @routes.put("/_mock/scenario")
 async def put_scenario(request: web.Request) -> web.Response:
+    """Parsed and checked in a worker thread: a large scenario must not stall the event loop."""
     gateway = request.app[GATEWAY]
+    if (request.content_length or 0) > MAX_SCENARIO:
+        return _error(f"the scenario is over {MAX_SCENARIO} bytes", 413)
     try:
-        text = (await request.read()).decode("utf-8")
+        body = await request.read()
+        if len(body) > MAX_SCENARIO:
+            raise web.HTTPRequestEntityTooLarge(MAX_SCENARIO, len(body))
+        text = body.decode("utf-8")
+    except web.HTTPRequestEntityTooLarge:
+        return _error(f"the scenario is over {MAX_SCENARIO} bytes", 413)
     except UnicodeDecodeError as exc:
         return _error(f"the scenario must be UTF-8 text ({exc})", 400)
     try:
-        scenario = load_text(text, source="request body")
+        scenario = await asyncio.to_thread(load_text, text, source="request body")
     except ScenarioError as error:
-        return web.json_response(
-            {"error": "invalid scenario", "problems": [str(p) for p in error.problems]}, status=400
-        )
+        problems = [str(p) for p in error.problems[:MAX_PROBLEMS]]
+        if len(error.problems) > MAX_PROBLEMS:
+            problems.append(f"... and {len(error.problems) - MAX_PROBLEMS} more problems")
+        return web.json_response({"error": "invalid scenario", "problems": problems}, status=400)
     await gateway.use_scenario(scenario)
     return web.json_response(
         {"status": "replaced", "scenario": scenario.name, "warnings": list(scenario.warnings)}
@@ -240,49 +286,65 @@ async def advance(request: web.Request) -> web.Response:
             raise ValueError(f"{seconds:g} is out of range")
     except (ValueError, KeyError, TypeError) as exc:
         return _error(f'expected {{"seconds": N}} with 0 <= N <= {MAX_ADVANCE:g} ({exc})', 400)
-    now = await gateway.advance(seconds)
+    # Shielded: a client that hangs up must not leave time moved half-way.
+    now = await asyncio.shield(gateway.advance(seconds))
     return web.json_response({"now": now})
 
 
 DEFAULT_WAIT = 10.0
+MAX_WAIT = 300.0
+"""Five minutes: longer than any test should wait, short enough that nothing waits for ever."""
+
+
+def _wait_timeout(q: Query) -> float:
+    text = q.get("timeout")
+    if text is None:
+        return DEFAULT_WAIT
+    try:
+        timeout = float(text)
+    except ValueError:
+        timeout = math.nan
+    if not 0 <= timeout <= MAX_WAIT:  # NaN fails this too
+        raise BadFilter(f"timeout must be seconds from 0 to {MAX_WAIT:g}, got {text!r}")
+    return timeout
 
 
 @routes.get("/_mock/wait")
 async def wait(request: web.Request) -> web.Response:
-    """Long-poll until a count reaches N: ``messages``, ``requests``, ``reports`` or ``pushed``."""
+    """Long-poll until a count reaches N: ``messages``, ``requests``, ``reports`` or ``pushed``.
+
+    The count is kept by the gateway as entries arrive (see ``domain/waiters.py``); this handler
+    only sleeps until it is woken, the timeout passes, the client goes away (aiohttp cancels the
+    handler) or the server stops.
+    """
     gateway = request.app[GATEWAY]
     q = request.query
-    kinds = [k for k in COUNTS if k in q]
+    kinds = [kind for kind in Kind if kind.value in q]
     if len(kinds) != 1:
-        return _error(f"give exactly one of {', '.join(COUNTS)}=N", 400)
+        return _error(f"give exactly one of {', '.join(Kind)}=N", 400)
     (kind,) = kinds
     try:
-        wanted = int(q[kind])
-        timeout = float(q.get("timeout", DEFAULT_WAIT))
-        if timeout < 0:
-            raise ValueError("timeout below 0")
+        wanted = int(q[kind.value])
     except ValueError as exc:
-        return _error(f"{kind} must be a whole number and timeout seconds ({exc})", 400)
-    count = COUNTS[kind]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        try:
-            seen = count(gateway, q)
-        except BadFilter as error:
-            return _error(str(error), 400)
-        if seen >= wanted:
-            return web.json_response({"kind": kind, "wanted": wanted, "seen": seen})
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            return web.json_response(
-                {
-                    "error": f"timed out after {timeout:g} s waiting for {kind}={wanted}",
-                    "kind": kind,
-                    "wanted": wanted,
-                    "seen": seen,
-                },
-                status=408,
-            )
-        # Reports fall due with time, not with a change: look again often while waiting on them.
-        await gateway.next_change(min(remaining, 0.05) if kind == "reports" else remaining)
+        return _error(f"{kind.value} must be a whole number ({exc})", 400)
+    try:
+        timeout = _wait_timeout(q)
+        chosen = WAIT_FILTERS[kind](q)
+    except BadFilter as error:
+        return _error(str(error), 400)
+    woken = asyncio.get_running_loop().create_future()
+    waiter = gateway.waiters.wait(kind, chosen, wanted, lambda: settle(woken))
+    try:
+        if not waiter.reached:
+            with request.app[STOPPING].ends(woken), contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await woken
+    finally:
+        waiter.cancel()
+    seen = {"kind": kind.value, "wanted": wanted, "seen": waiter.seen}
+    if waiter.reached:
+        return web.json_response(seen)
+    if request.app[STOPPING].stopped:
+        return web.json_response({"error": "the gateway is stopping", **seen}, status=503)
+    late = f"timed out after {timeout:g} s waiting for {kind.value}={wanted}"
+    return web.json_response({"error": late, **seen}, status=408)

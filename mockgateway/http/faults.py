@@ -1,15 +1,16 @@
 """Breaking an HTTP answer on purpose, as a scenario rule asks: what a client must survive.
 
 Delays and stalls run on wall time: a client waiting for an answer cannot advance a virtual clock.
+Both end early when the server stops.
 """
 
 from __future__ import annotations
 
-import asyncio
 import math
 
 from aiohttp import web
 
+from mockgateway.http.keys import STOPPING
 from mockgateway.scenario.model import Fault
 
 GARBAGE = b'\x1f\x8b\x00<html>\xff\xfe{"result":0,"desc":\x00\x00'
@@ -31,7 +32,7 @@ _PAGE = "<html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>"
 async def apply(request: web.Request, fault: Fault, answer: web.Response) -> web.StreamResponse:
     """The answer as the fault leaves it; ``answer`` is what would have been sent."""
     if fault.kind == "delay":
-        await asyncio.sleep(fault.seconds)
+        await request.app[STOPPING].sleep(fault.seconds)
         return answer
     if fault.kind == "http_status":
         reason = f"{fault.http_status} {_REASONS.get(fault.http_status, 'Error')}"
@@ -47,7 +48,7 @@ async def apply(request: web.Request, fault: Fault, answer: web.Response) -> web
             body=body[: len(body) // 2], headers={"Content-Type": answer.content_type}
         )
     if fault.kind == "stall":
-        await asyncio.sleep(fault.seconds)
+        await request.app[STOPPING].sleep(fault.seconds)
     return _drop(request)
 
 

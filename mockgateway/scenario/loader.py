@@ -1,7 +1,8 @@
 """Load and check scenario files completely, reporting every problem at once with its line.
 
-YAML is composed to nodes first so that each value keeps the line it came from; the checks then
-run on plain data and look lines up by path. JSON is read by the same parser (it is YAML's subset).
+The text is read once into plain data and the line of each value (``reader.py``, which also
+keeps hostile YAML cheap); the checks run on the data and look lines up by path. JSON is read by
+the same parser (it is YAML's subset).
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
-import yaml
-
 from mockgateway.protocol import errors, mobiles
 from mockgateway.protocol.answers import ROUTES
+from mockgateway.scenario import reader
 from mockgateway.scenario.model import (
     AccountSettings,
     AuthSettings,
@@ -36,7 +36,7 @@ from mockgateway.scenario.model import (
     Scenario,
 )
 
-Path_ = tuple[str | int, ...]
+Path_ = reader.Path_
 
 
 @dataclass(frozen=True)
@@ -100,35 +100,22 @@ def load_named(name: str) -> Scenario:
 
 def load_text(text: str, *, source: str = "<scenario>", default_name: str = "scenario") -> Scenario:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([Problem(source, line, f"not valid YAML or JSON: {problem}")]) from None
-    lines: dict[Path_, int] = {}
-    if node is not None:
-        _collect_lines(node, (), lines)
-    check = _Check(source, lines)
-    scenario = _scenario(check, {} if data is None else data, default_name)
+        read = reader.read(text)
+    except reader.Unreadable as exc:
+        raise ScenarioError([Problem(source, exc.line, exc.message)]) from None
+    check = _Check(source, read.lines)
+    check.problems.extend(Problem(source, line, message) for line, message in read.problems)
+    scenario = _scenario(check, {} if read.data is None else read.data, default_name)
     if check.problems:
         raise ScenarioError(sorted(check.problems, key=lambda p: p.line))
     warnings = sorted(check.warnings, key=lambda p: p.line)
     return replace(scenario, warnings=tuple(str(w) for w in warnings))
 
 
-def _collect_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            _collect_lines(value_node, (*path, key), lines)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _collect_lines(item, (*path, index), lines)
-
+MAX_ACCOUNTS = 1000
+MAX_RULES = 1000
+MAX_ALLOWED_IPS = 32
+"""What keeps a scenario's cost per request and per reset (run on the event loop) small."""
 
 MAX_NUMBER = 10 * 365 * 86400.0
 """No scenario number (seconds above all) may pass ten years: every time stays a writable date."""
@@ -317,6 +304,8 @@ def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
         accounts.append(replace(base, userid="J10003", password="111111"))
     elif not isinstance(accounts_raw, list) or not accounts_raw:
         c.fail(("accounts",), "must be a non-empty list of accounts")
+    elif len(accounts_raw) > MAX_ACCOUNTS:
+        c.fail(("accounts",), f"{len(accounts_raw)} accounts: at most {MAX_ACCOUNTS}")
     else:
         seen: set[str] = set()
         for index, raw in enumerate(accounts_raw):
@@ -400,6 +389,9 @@ def _allowed_ips(c: _Check, path: Path_, raw: Any, base: AccountSettings) -> tup
         return base.allowed_ips
     if not isinstance(raw, list):
         c.fail(path, f"must be a list of addresses or networks, got {_kind(raw)}")
+        return base.allowed_ips
+    if len(raw) > MAX_ALLOWED_IPS:
+        c.fail(path, f"{len(raw)} entries: at most {MAX_ALLOWED_IPS}; use networks (10.0.0.0/8)")
         return base.allowed_ips
     networks: list[str] = []
     for index, entry in enumerate(raw):
@@ -582,6 +574,9 @@ def _rules(c: _Check, raw: Any, userids: set[str]) -> tuple[Rule, ...]:
         return ()
     if not isinstance(raw, list):
         c.fail(("rules",), f"must be a list of rules, got {_kind(raw)}")
+        return ()
+    if len(raw) > MAX_RULES:
+        c.fail(("rules",), f"{len(raw)} rules: at most {MAX_RULES} (each request meets them all)")
         return ()
     return tuple(_rule(c, ("rules", i), item, i, userids) for i, item in enumerate(raw))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import random
 import re
@@ -81,6 +82,15 @@ class AccountSettings:
     """Requests of this account in flight at once (the manual's default is 100)."""
     push: PushSettings | None = None
     """Where status reports are pushed; None leaves them for get_rpt."""
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(
+        init=False, repr=False, compare=False
+    )
+    """``allowed_ips`` parsed once, where the scenario is loaded (off the event loop), not at
+    every reset."""
+
+    def __post_init__(self) -> None:
+        parsed = tuple(ipaddress.ip_network(n, strict=False) for n in self.allowed_ips)
+        object.__setattr__(self, "networks", parsed)
 
 
 @dataclass(frozen=True)
