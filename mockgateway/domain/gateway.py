@@ -18,6 +18,7 @@ from datetime import tzinfo
 from typing import Any, NamedTuple
 
 from mockgateway.domain.clock import Clock, RealClock, VirtualClock, format_moment, zone_of
+from mockgateway.domain.events import Events
 from mockgateway.domain.journal import Journal
 from mockgateway.domain.msgids import MsgidAllocator
 from mockgateway.domain.outcomes import OutcomeDrawer, not_a_mobile
@@ -127,8 +128,11 @@ class Gateway:
         self.seed = scenario.seed if scenario.seed is not None else random.randrange(2**32)
         self._sender: Sender | None = None
         self._workers = PushWorkers()
+        self.events = Events()
+        """Told of every new entry and every report's move: waits, the inbox, metrics."""
         self.waiters = Waiters(self)
         """Long-polls on the journal; told of every new entry and every report's move."""
+        self.events.subscribe(self.waiters)
         self.on_request: Callable[[RequestRecord], None] | None = None
         """Called with each request once it is answered and journaled (the CLI's log)."""
         self._msgids: dict[MsgidRange, MsgidAllocator] = {}
@@ -181,7 +185,7 @@ class Gateway:
         self._report_order = itertools.count()
         if self._sender is not None:
             self._start_workers()
-        self.waiters.recount()
+        self.events.journal_reset()
 
     def _draw_from(self, scenario: Scenario, rng: random.Random) -> None:
         """What a scenario draws from the seed (outcomes, rule counts and chances, push jitter),
@@ -227,7 +231,7 @@ class Gateway:
             journal.bound(scenario.journal_limit, scenario.journal_max_bytes)
         if self._sender is not None:
             self._start_workers()
-        self.waiters.recount()
+        self.events.journal_reset()
 
     def _rebind(self, state: AccountState, settings: AccountSettings) -> None:
         """An account that stays, under its new settings."""
@@ -271,6 +275,7 @@ class Gateway:
             rng=self._push_rng,
             rpt_of=lambda report: self.rpt_of(report, state.zone, push.errdesc(report.errdesc)),
             move=self.move,
+            push_changed=self.events.push_changed,
         )
         return PushWorker(state.push, state.queue, context)
 
@@ -368,7 +373,7 @@ class Gateway:
         """Every change of a report's state goes through here, so waits can count it."""
         before, report.state = report.state, state
         if before is not state:
-            self.waiters.report_moved(report, before)
+            self.events.report_moved(report, before)
 
     # --- the API -------------------------------------------------------------------------
 
@@ -462,7 +467,7 @@ class Gateway:
 
     def _journal(self, record: RequestRecord) -> None:
         self.requests.append(record)
-        self.waiters.request_added(record)
+        self.events.request_added(record)
         if self.on_request is not None:
             try:
                 self.on_request(record)
@@ -675,7 +680,7 @@ class Gateway:
                 chosen = not_a_mobile(chosen)
             self._schedule_reports(account, message, now, chosen)
             self.messages.append(message)
-            self.waiters.message_added(message)
+            self.events.message_added(message)
             messages.append(message)
         worker = self._workers.get(settings.userid)
         if worker is not None:
@@ -695,7 +700,7 @@ class Gateway:
             report = Report(message, pknum, due, next(self._report_order), status, errcode, errdesc)
             account.queue.schedule(report)
             self.reports.append(report)
-            self.waiters.report_scheduled(report)
+            self.events.report_scheduled(report)
 
     def _numbers(
         self, given: Fields, settings: AccountSettings, *, single: bool

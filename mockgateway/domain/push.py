@@ -135,6 +135,8 @@ class PushContext:
     rpt_of: Callable[[Report], dict[str, Any]]
     move: Callable[[Report, ReportState], None]
     """Sets a report's state (the gateway's waits count the moves)."""
+    push_changed: Callable[[PushAttempt], None]
+    """Told when an attempt starts and when it has its outcome."""
 
 
 class PushWorker:
@@ -256,6 +258,7 @@ class PushWorker:
             duplicate=batch.duplicate,
         )
         ctx.journal.append(record)
+        ctx.push_changed(record)
         try:
             delivery = await ctx.sender(settings.url, body, settings.timeout)
         except Exception as exc:  # a bug must fail this attempt, not stop pushing for good
@@ -284,6 +287,7 @@ class PushWorker:
                 batch.next_at = now + settings.retry.wait_before(batch.attempts + 1, ctx.rng)
                 record.next_retry_at = batch.next_at
                 self.line.current = batch
+        ctx.push_changed(record)
 
     def _acknowledged(self, batch: Batch, now: float) -> None:
         settings = self.line.settings

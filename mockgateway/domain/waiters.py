@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from mockgateway.domain.clock import Clock, Timer
+from mockgateway.domain.events import Listener
 from mockgateway.domain.records import Message, Report, ReportState, RequestRecord
 
 
@@ -159,7 +160,7 @@ class _Tally:
             self.timer = None
 
 
-class Waiters:
+class Waiters(Listener):
     """Every open waiter, grouped into tallies by kind and filter."""
 
     def __init__(self, journals: Journals) -> None:
@@ -202,7 +203,7 @@ class Waiters:
             if not same_number:
                 del self._by_number[kind][tally.filter.number]
 
-    def recount(self) -> None:
+    def journal_reset(self) -> None:
         """Count everything again from the journals as they are now (after a reset)."""
         for tallies in self._tallies.values():
             for tally in tallies.values():
