@@ -65,9 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--seed", type=int, default=None, help="overrides the scenario's seed")
     serve.add_argument(
         "--log",
-        choices=("none", "problems", "all"),
+        choices=("none", "problems", "all", "json"),
         default=os.environ.get("MOCKGATEWAY_LOG", "problems"),
-        help="one line on stderr per request: rejected or warned ones (default), every one, none",
+        help="one line on stderr per request: rejected or warned ones (default), every one, "
+        "none; json: every request as one JSON object a line (the journal's fields), and the "
+        "server's own log lines as JSON too",
     )
     serve.add_argument(
         "--control-token",
@@ -127,6 +129,15 @@ def log_request(record: RequestRecord, *, everything: bool) -> None:
     print(head + "".join(f"\n    {p}" for p in problems), file=sys.stderr, flush=True)
 
 
+def log_request_json(record: RequestRecord) -> None:
+    """Every request as one JSON object on one line: the fields ``/_mock/requests`` shows."""
+    import json
+
+    from mockgateway.http.views import request_view
+
+    print(json.dumps(request_view(record), ensure_ascii=False), file=sys.stderr, flush=True)
+
+
 def resolve_scenario(name_or_path: str | None) -> Scenario:
     """A file when one exists at that path, else a built-in scenario of that name."""
     from mockgateway.scenario import load_file, load_named
@@ -182,7 +193,7 @@ def _serve(
     if seed is not None:
         scenario = replace(scenario, seed=seed)
     options = replace(options, control_token=control_token_for(host, options.control_token))
-    _log_one_line_each()
+    _log_one_line_each(as_json=options.log == "json")
     _raise_file_limit()
     try:
         asyncio.run(_run(host, port, scenario, options))
@@ -199,7 +210,9 @@ async def _run(host: str, port: int, scenario: Scenario, options: ServeOptions) 
     from mockgateway.http.app import create_app, make_runner
 
     gateway = Gateway(scenario)
-    if options.log != "none":
+    if options.log == "json":
+        gateway.on_request = log_request_json
+    elif options.log != "none":
         gateway.on_request = partial(log_request, everything=options.log == "all")
     app = create_app(
         gateway, control_token=options.control_token, client_timeout=options.client_timeout
@@ -250,9 +263,23 @@ class OneLineFormatter(logging.Formatter):
         return " ".join(text.split())[:1000]
 
 
-def _log_one_line_each() -> None:
+class JsonLineFormatter(OneLineFormatter):
+    """The same line as a JSON object, so that a log pipeline reading ``--log json`` finds
+    nothing but JSON on stderr."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+
+        line = super().format(record)
+        return json.dumps(
+            {"at": record.created, "level": record.levelname.lower(), "log": line},
+            ensure_ascii=False,
+        )
+
+
+def _log_one_line_each(*, as_json: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(OneLineFormatter())
+    handler.setFormatter(JsonLineFormatter() if as_json else OneLineFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)

@@ -242,3 +242,26 @@ def test_the_log_names_each_rejection_and_its_diagnosis(log: str) -> None:
     else:
         assert rejected in err
         assert (accepted in err) == (log == "all")
+
+
+def test_the_json_log_is_one_object_per_request_and_nothing_else() -> None:
+    with serve("--port", "0", "--log", "json") as (process, url):
+        good = {**credentials("J10003", "111111"), "mobile": "85292041234", "content": "hi"}
+        post_json(f"{url}/sms/v2/std/send_single", good)
+        bad = {**good, "pwd": good["pwd"].upper()}
+        assert post_json(f"{url}/sms/v2/std/send_single", bad)["result"] == -100001
+        with socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1]))) as raw:
+            raw.sendall(b"GET /_mock/health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n")
+            raw.recv(1000)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=READY_TIMEOUT)
+    lines = [json.loads(line) for line in err.splitlines()]
+    requests = [line for line in lines if "endpoint" in line]
+    assert [(r["endpoint"], r["result"]) for r in requests] == [
+        ("send_single", 0),
+        ("send_single", -100001),
+    ]
+    assert requests[1]["diagnosis"].startswith("pwd in uppercase hex")
+    assert requests[0]["fields"]["mobile"] == "85292041234"
+    others = [line for line in lines if "endpoint" not in line]
+    assert others and all(set(line) == {"at", "level", "log"} for line in others)

@@ -799,6 +799,9 @@ class Gateway:
     def undelivered_reports(self) -> int:
         return sum(len(b.reports) for a in self._every_account() for b in a.push.parked)
 
+    def parked_batches(self) -> int:
+        return sum(len(a.push.parked) for a in self._every_account())
+
 
 def _request_size(record: RequestRecord) -> int:
     return record.size

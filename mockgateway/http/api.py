@@ -22,6 +22,12 @@ from mockgateway.protocol.limits import MAX_BODY
 log = logging.getLogger(__name__)
 
 
+def endpoint_of(request: web.Request) -> str:
+    """The canonical endpoint a request was for, or ``unknown`` (a bounded metrics label)."""
+    route = answers.ROUTES.get(request.match_info.get("endpoint", ""))
+    return answers.UNKNOWN if route is None else route.endpoint
+
+
 async def montnets(request: web.Request) -> web.StreamResponse:
     name = request.match_info["endpoint"]
     route = answers.ROUTES.get(name)

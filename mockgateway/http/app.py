@@ -6,7 +6,7 @@ from typing import Any
 from aiohttp import web
 
 from mockgateway.domain.gateway import Gateway
-from mockgateway.http import access, api, control, guards
+from mockgateway.http import access, api, control, guards, metrics
 from mockgateway.http.keys import GATEWAY, STOPPING
 from mockgateway.http.push_client import PushClient
 from mockgateway.http.stopping import Stopping
@@ -41,9 +41,11 @@ def create_app(
     app[TIMEOUT] = client_timeout
     app[GATEWAY] = gateway or Gateway(scenario or Scenario())
     app[STOPPING] = Stopping()
+    tally = metrics.install(app)
+    montnets = metrics.timed(tally, api.endpoint_of)(api.montnets)
     # Any path under the prefix, so that an unknown or mistyped one reaches the journal.
-    app.router.add_route("GET", "/sms/v2/std/{endpoint:[\\s\\S]*}", api.montnets)
-    app.router.add_route("POST", "/sms/v2/std/{endpoint:[\\s\\S]*}", api.montnets)
+    app.router.add_route("GET", "/sms/v2/std/{endpoint:[\\s\\S]*}", montnets)
+    app.router.add_route("POST", "/sms/v2/std/{endpoint:[\\s\\S]*}", montnets)
     app.router.add_routes(control.routes)
     app.on_shutdown.append(_end_waiting)
     app.cleanup_ctx.append(_pushing)
