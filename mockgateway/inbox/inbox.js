@@ -4,7 +4,7 @@
 //   live:   a running gateway — its feed (/_mock/ui/feed) for pages of the journal and its
 //           stream (/_mock/ui/events) for what happens next;
 //   report: a file written by `mockgateway report` or `--mockgateway-report`, whose data sits
-//           in <script type="application/json" id="inbox-data">.
+//           in the page itself, in a JSON script element (id inbox-data).
 //
 // Everything the journal holds is hostile text (content, custid, a receiver's answer, a
 // diagnosis quoting what a client sent): it only ever becomes text nodes and attribute values,
