@@ -64,6 +64,7 @@ class _Stream(Listener):
         self.behind = False
         """The queue overflowed: what it held is gone, and the page must fetch again."""
         self.woken: asyncio.Future[None] | None = None
+        self._in_flight: dict[int, int | None] = {}
 
     def _put(self, happening: Happening) -> None:
         if self.behind:
@@ -92,10 +93,17 @@ class _Stream(Listener):
         self._put(("report", report, None))
 
     def push_changed(self, attempt: PushAttempt) -> None:
-        new = attempt.outcome == "in flight"
-        self._put(("push", attempt, self._gateway.pushes.total - 1 if new else None))
+        """An attempt is told of twice, as it starts and with its outcome; both carry its
+        position (attempts in flight are few: one per account)."""
+        if attempt.outcome == "in flight":
+            pos: int | None = self._gateway.pushes.total - 1
+            self._in_flight[id(attempt)] = pos
+        else:
+            pos = self._in_flight.pop(id(attempt), None)
+        self._put(("push", attempt, pos))
 
     def journal_reset(self) -> None:
+        self._in_flight.clear()
         self.queue.clear()
         self.behind = False
         self._put(("reset", None, None))

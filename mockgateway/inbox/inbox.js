@@ -254,7 +254,7 @@ function keyOf(kind, item) {
     case "messages":
       return test + item.msgid_str;
     case "pushes":
-      return test + [item.userid, item.seqid, item.attempt, item.at, item.duplicate].join("|");
+      return test + item.pos;
     case "mos":
       return test + (item.msgid_str ?? item.msgid ?? item.pos);
     default:
@@ -681,7 +681,11 @@ function refetchSoon(kind) {
   refetchTimer = setTimeout(async () => {
     refetchTimer = null;
     const kinds = kind === "all" ? FED : [kind];
-    for (const k of kinds) sections[k].fill(await source.page(k, null));
+    try {
+      for (const k of kinds) sections[k].fill(await source.page(k, null));
+    } catch (error) {
+      actionStatus(`Could not load the journal: ${error.message}`, true);
+    }
   }, 300);
 }
 
@@ -739,7 +743,7 @@ function onPush(attempt) {
     section.show();
     return;
   }
-  if (!section.upsert(attempt) && filters.state) refetchSoon("pushes");
+  if (!section.upsert(attempt)) refetchSoon("pushes"); // an attempt that began before the stream
   section.show();
 }
 
@@ -922,7 +926,7 @@ function start() {
     return;
   }
   const details = document.getElementById("actions-details");
-  if (window.matchMedia("(min-width: 60rem)").matches) details.open = true;
+  if (window.matchMedia("(min-width: 75rem)").matches) details.open = true;
   wireActions();
   api("GET", "/_mock/health").then((answer) => {
     health = answer || {};
