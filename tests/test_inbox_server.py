@@ -102,6 +102,9 @@ async def test_the_feed_pages_through_a_journal_newest_first(start: Start) -> No
     assert (len(second["items"]), len(third["items"]), third["next_before"]) == (200, 50, None)
     paged = [m["mobile"] for page in (first, second, third) for m in page["items"]]
     assert paged == newest, "every message once, newest first"
+    newest_batch = (await feed(gw, kind="requests"))["items"][0]
+    assert (len(newest_batch["msgids_str"]), newest_batch["msgids_more"]) == (20, 130)
+    assert newest_batch["msgids_str"][0] == str(answer["messages"][0]["msgid"])
     assert first["clock"] == "virtual" and first["accounts"] == ["J10003"]
     assert first["now"] == gw.clock.now()
 
@@ -329,3 +332,19 @@ def test_a_stop_ends_every_stream_with_bye(served: Any) -> None:
     assert b"event: message" in rest and rest.endswith(b"event: bye\ndata: {}\n\n")
     assert time.monotonic() - asked < 5, "an open stream does not hold the stop up"
     assert process.returncode == 0
+
+
+async def test_a_huge_field_is_cut_short_in_the_inbox_and_whole_in_the_listing(
+    gw: Harness,
+) -> None:
+    huge = "a" * 1_000_000
+    answer = await gw.call("send_single", mobile="85292041234", content=huge)
+    assert answer["result"] == -100011
+    (item,) = (await feed(gw, kind="rejected"))["items"]
+    assert item["fields"]["content"] == "a" * 2000 + "… (998,000 more characters)"
+    assert (await feed(gw, kind="rejected", q="aaaa"))["total"] == 1, "the start is searched"
+    stream = await open_stream(gw)
+    await gw.call("send_single", mobile="85292041234", content=huge)
+    assert len((await stream.until("request"))["fields"]["content"]) < 2100
+    listed = await (await gw.client.get("/_mock/requests")).json()
+    assert listed["items"][0]["fields"]["content"] == huge

@@ -27,14 +27,14 @@ from mockgateway.http.control import BadFilter
 from mockgateway.http.inbox_filters import about, choose
 from mockgateway.http.keys import GATEWAY
 from mockgateway.http.views import message_view, push_view, report_view, request_view
-from mockgateway.inbox.items import Item, message_item
+from mockgateway.inbox.items import Item, message_item, push_item, request_item
 from mockgateway.inbox.page import ASSETS, SERVED_POLICY, read
 
 routes = web.RouteTableDef()
 
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 1000
-CHUNK = 5000
+CHUNK = 2000
 """Entries scanned between yields to the event loop."""
 KINDS = ("messages", "rejected", "requests", "pushes")
 
@@ -174,7 +174,7 @@ async def feed(request: web.Request) -> web.Response:
             before=before,
             limit=limit,
         )
-        items = [{**push_view(p), "pos": pos} for pos, p in page.entries]
+        items = [{**push_item(push_view(p)), "pos": pos} for pos, p in page.entries]
         dropped = gateway.pushes.dropped
     else:
         only_rejected = kind == "rejected"
@@ -184,7 +184,7 @@ async def feed(request: web.Request) -> web.Response:
             before=before,
             limit=limit,
         )
-        items = [{**request_view(r), "pos": pos} for pos, r in page.entries]
+        items = [{**request_item(request_view(r)), "pos": pos} for pos, r in page.entries]
         dropped = gateway.requests.dropped
     return web.json_response(
         {

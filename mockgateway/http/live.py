@@ -33,7 +33,7 @@ from mockgateway.http.inbox_filters import Chosen, about, choose
 from mockgateway.http.keys import GATEWAY, STOPPING
 from mockgateway.http.stopping import settle
 from mockgateway.http.views import message_view, push_view, report_view, request_view
-from mockgateway.inbox.items import Item, message_item
+from mockgateway.inbox.items import Item, message_item, push_item, request_item
 
 routes = web.RouteTableDef()
 
@@ -124,7 +124,7 @@ def _render(happening: Happening, chosen: Chosen) -> bytes | None:
     if name == "request":
         if not chosen.request(record):
             return None
-        return _event(name, {**request_view(record), "pos": pos})
+        return _event(name, {**request_item(request_view(record)), "pos": pos})
     if name == "report":
         if not chosen.message(record.message):
             return None
@@ -133,7 +133,7 @@ def _render(happening: Happening, chosen: Chosen) -> bytes | None:
     if name == "push":
         if not chosen.push(record):
             return None
-        view = push_view(record)
+        view = push_item(push_view(record))
         return _event(name, view if pos is None else {**view, "pos": pos})
     return _event(name)
 

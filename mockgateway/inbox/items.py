@@ -14,6 +14,10 @@ from mockgateway.inbox.otp import one_time_code, utf16_span
 
 Item = dict[str, Any]
 
+FIELD_CHARS = 2000
+"""Characters of each request field an item keeps: a body may carry megabytes, and a page of
+200 requests must stay small (the whole field is in ``/_mock/requests``)."""
+
 
 def message_item(view: Item, reports: Iterable[Item] = ()) -> Item:
     content = view.get("content")
@@ -26,6 +30,42 @@ def message_item(view: Item, reports: Iterable[Item] = ()) -> Item:
 def _segment(report: Item) -> int:
     pknum = report.get("pknum")
     return pknum if isinstance(pknum, int) else 0
+
+
+MSGIDS = 20
+"""msgids an item lists (a batch has up to 1,000; the page shows the count, ``msgids_more``)."""
+
+
+def request_item(view: Item) -> Item:
+    item = _capped(view)
+    fields = view.get("fields")
+    if isinstance(fields, dict):
+        item["fields"] = {name: _short(value) for name, value in fields.items()}
+    return item
+
+
+def push_item(view: Item) -> Item:
+    return _capped(view)
+
+
+def _capped(view: Item) -> Item:
+    item = dict(view)
+    for key in ("msgids", "msgids_str"):
+        listed = item.get(key)
+        if isinstance(listed, list) and len(listed) > MSGIDS:
+            item[key] = listed[:MSGIDS]
+            item["msgids_more"] = len(listed) - MSGIDS
+    return item
+
+
+def _short(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > FIELD_CHARS:
+        return f"{value[:FIELD_CHARS]}… ({len(value) - FIELD_CHARS:,} more characters)"
+    if isinstance(value, (dict, list)):
+        text = repr(value)
+        if len(text) > FIELD_CHARS:
+            return f"{text[:FIELD_CHARS]}… ({len(text) - FIELD_CHARS:,} more characters)"
+    return value
 
 
 def join_reports(messages: Iterable[Item], reports: Iterable[Item]) -> list[Item]:

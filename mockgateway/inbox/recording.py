@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from mockgateway.inbox.items import Item, join_reports
+from mockgateway.inbox.items import Item, join_reports, push_item, request_item
 from mockgateway.inbox.report import Snapshot, Unreachable, fetch, page_data
 
 LIMIT = 50_000
@@ -87,7 +87,7 @@ class SessionRecording:
 
 
 def _of_test(snapshot: Snapshot, after: int) -> dict[str, list[Item]]:
-    requests = [r for r in snapshot.requests if int(r["id"]) > after]
+    requests = [request_item(r) for r in snapshot.requests if int(r["id"]) > after]
     messages = [m for m in snapshot.messages if int(m["request_id"]) > after]
     msgids = {str(m["msgid_str"]) for m in messages}
     reports = [r for r in snapshot.reports if str(r["msgid_str"]) in msgids]
@@ -95,6 +95,6 @@ def _of_test(snapshot: Snapshot, after: int) -> dict[str, list[Item]]:
     return {
         "messages": join_reports(messages, reports),
         "requests": requests,
-        "pushes": pushes,
+        "pushes": [push_item(p) for p in pushes],
         "mos": list(snapshot.mos or []),
     }

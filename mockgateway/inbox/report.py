@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mockgateway.inbox.items import Item, join_reports
+from mockgateway.inbox.items import Item, join_reports, push_item, request_item
 from mockgateway.inbox.page import standalone
 
 KINDS = ("messages", "requests", "reports", "pushes")
@@ -85,8 +85,8 @@ def build(snapshot: Snapshot, *, source: str) -> dict[str, Any]:
         source=source,
         health=snapshot.health,
         messages=join_reports(reversed(snapshot.messages), snapshot.reports),
-        requests=list(reversed(snapshot.requests)),
-        pushes=list(reversed(snapshot.pushes)),
+        requests=[request_item(r) for r in reversed(snapshot.requests)],
+        pushes=[push_item(p) for p in reversed(snapshot.pushes)],
         mos=None if snapshot.mos is None else list(reversed(snapshot.mos)),
         dropped=snapshot.dropped,
     )
