@@ -20,11 +20,12 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Error, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from mockgateway.cli import main
 from mockgateway.harness import MockGateway, running_gateway
 from tests.conftest import MANUAL_CONTENT
+from tests.test_cli import serve
 from tests.test_inbox_report import send
 
 CHROMIUM = "/usr/bin/chromium"
@@ -393,11 +394,17 @@ def busy_journal(gateway: MockGateway, receiver: Receiver) -> None:
     gateway.advance(1)
 
 
+def fits(page: Page, width: int) -> None:
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow} px wider than a {width} px screen"
+
+
 @pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)])
 def test_screenshots_at_desktop_and_phone_width_and_nothing_overflows(
-    browser: Browser, receiver: Receiver, width: int, height: int
+    browser: Browser, receiver: Receiver, tmp_path: Path, width: int, height: int
 ) -> None:
     page = browser.new_page(viewport={"width": width, "height": height})
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     try:
         with running_gateway(PUSHING) as gateway:
             busy_journal(gateway, receiver)
@@ -405,11 +412,34 @@ def test_screenshots_at_desktop_and_phone_width_and_nothing_overflows(
             expect(page.locator("#live")).to_have_attribute("data-state", "live")
             expect(page.locator(".message")).to_have_count(3)
             expect(page.locator(".push")).to_have_count(2)
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            assert overflow <= 0, f"the page is {overflow} px wider than a {width} px screen"
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            fits(page, width)
             page.screenshot(path=SCREENSHOTS / f"inbox-{width}.png", full_page=True)
-    except Error:
-        raise
+            report = tmp_path / "inbox.html"
+            assert main(["report", "--url", gateway.url, "-o", str(report)]) == 0
+        page.goto(report.as_uri())
+        expect(page.locator(".message")).to_have_count(3)
+        fits(page, width)
+        page.screenshot(path=SCREENSHOTS / f"report-{width}.png", full_page=True)
     finally:
         page.close()
+
+
+def test_behind_a_token_the_page_takes_it_once_and_works_by_its_cookie(tab: Tab) -> None:
+    with serve("--port", "0", "--control-token", "s3cret") as (_, url):
+        page = tab.page
+        page.goto(f"{url}/?token=s3cret")
+        assert page.url == f"{url}/_mock/ui", "the token left the address"
+        expect(page.locator("#live")).to_have_attribute("data-state", "live")
+        send(url, mobile="85292041234", content="behind%20a%20token")
+        expect(page.locator(".message .content")).to_have_text("behind a token")
+        page.click("text=Reset the gateway")
+        expect(page.locator(".message")).to_have_count(0)
+
+
+def test_the_page_says_when_the_gateway_stops(tab: Tab) -> None:
+    with running_gateway(VIRTUAL) as gateway:
+        page = open_inbox(tab, gateway)
+    expect(page.locator("#live")).to_have_attribute("data-state", "off")
+    expect(page.locator("#live-text")).to_have_text(
+        "The gateway stopped: live updates ended. Reload when it runs again."
+    )

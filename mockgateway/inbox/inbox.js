@@ -370,6 +370,7 @@ class Section {
     const shown = this.entries.length;
     document.querySelectorAll(`[data-count="${this.kind}"]`).forEach((c) => {
       c.textContent = this.note && shown === 0 ? "" : this.total.toLocaleString("en");
+      c.classList.toggle("some", this.total > 0);
     });
     let text;
     if (this.note) text = this.note;
