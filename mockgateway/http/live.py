@@ -176,7 +176,8 @@ async def events(request: web.Request) -> web.StreamResponse:
                 if stream.behind:
                     stream.behind = False
                     await response.write(_event("resync"))
-                elif stream.queue:
+                    continue
+                if stream.queue:
                     await _write_some(response, stream, chosen)
                     continue
                 stream.woken = loop.create_future()
