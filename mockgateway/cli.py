@@ -1,4 +1,4 @@
-"""``mockgateway serve`` and ``mockgateway check``.
+"""``mockgateway serve``, ``mockgateway check`` and ``mockgateway report``.
 
 Start-up time matters (CI starts the mock often), so each command imports only what it needs.
 """
@@ -86,9 +86,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     check = commands.add_parser("check", help="validate scenario files")
     check.add_argument("files", nargs="+", metavar="FILE")
+    report = commands.add_parser(
+        "report",
+        help="write a running gateway's inbox as one HTML file (opens with no server)",
+        description="Fetch a running gateway's journal and write the inbox page with it, as "
+        "one self-contained HTML file: a CI artifact of every SMS sent and request rejected.",
+    )
+    report.add_argument(
+        "--url",
+        default=f"http://127.0.0.1:{DEFAULT_PORT}",
+        help="the gateway's base URL (default %(default)s)",
+    )
+    report.add_argument("-o", "--output", required=True, metavar="FILE.html")
+    report.add_argument(
+        "--token",
+        default=os.environ.get("MOCKGATEWAY_CONTROL_TOKEN") or None,
+        help="the control token of a gateway off loopback (default: MOCKGATEWAY_CONTROL_TOKEN)",
+    )
     args = parser.parse_args(argv)
     if args.command == "check":
         return _check(args.files)
+    if args.command == "report":
+        return _report(args.url, args.output, args.token)
     if not 0 < args.client_timeout <= 3600:
         parser.error("--client-timeout must be more than 0 and at most 3600 seconds")
     options = ServeOptions(args.log, args.control_token, args.client_timeout)
@@ -111,6 +130,27 @@ def _check(files: list[str]) -> int:
                 print(f"warning: {warning}", file=sys.stderr)
             print(f"{name}: ok")
     return 1 if failed else 0
+
+
+def _report(url: str, output: str, token: str | None) -> int:
+    from mockgateway.inbox import report
+
+    try:
+        snapshot = report.fetch(url, token)
+    except report.Unreachable as error:
+        print(f"mockgateway report: {error}", file=sys.stderr)
+        return 2
+    try:
+        written = report.write(output, report.build(snapshot, source=url))
+    except OSError as error:
+        print(f"mockgateway report: cannot write {output}: {error.strerror}", file=sys.stderr)
+        return 2
+    rejected = sum(1 for r in snapshot.requests if not r.get("accepted"))
+    print(
+        f"wrote {written}: {len(snapshot.messages)} messages, {len(snapshot.requests)} requests "
+        f"({rejected} rejected), {len(snapshot.pushes)} push attempts"
+    )
+    return 0
 
 
 def log_request(record: RequestRecord, *, everything: bool) -> None:

@@ -7,6 +7,10 @@ Fixtures:
     ``mockgateway_scenario`` — override it (session scope) to choose the session's scenario: a
     built-in name, a file's path, or YAML text. ``MOCKGATEWAY_SCENARIO`` does the same.
 
+``--mockgateway-report=FILE.html`` writes the inbox as one file at the end of the session: every
+request each test sent through the ``mockgateway`` fixture, named by its test
+(:mod:`mockgateway.inbox.recording`).
+
 Strict mode (on by default; ``MOCKGATEWAY_STRICT=0`` or ``strict=False`` in the marker turns it
 off): a request the gateway rejected for the client's own mistake fails the test at teardown,
 with the gateway's diagnosis, the way pytest-httpserver re-raises errors from its handlers.
@@ -22,8 +26,22 @@ import pytest
 
 if TYPE_CHECKING:
     from mockgateway.harness import MockGateway
+    from mockgateway.inbox.recording import SessionRecording
 
 MARKER = "mockgateway"
+RECORDING = pytest.StashKey["SessionRecording"]()
+REPORT_OPTION = "mockgateway_report"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("mockgateway").addoption(
+        "--mockgateway-report",
+        dest=REPORT_OPTION,
+        metavar="FILE.html",
+        default=None,
+        help="write the inbox as one self-contained HTML file at the end of the session, "
+        "naming the test that sent each request",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -32,6 +50,13 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{MARKER}(scenario=None, strict=True): run this test on another scenario (a built-in "
         "name, a path, or YAML text) and/or let it send rejected requests without failing",
     )
+    path = config.getoption(REPORT_OPTION, None)
+    if path:
+        from mockgateway.inbox.recording import SessionRecording
+
+        recording = SessionRecording()
+        config.stash[RECORDING] = recording
+        config.pluginmanager.register(_ReportWriter(path, recording), "mockgateway-report")
 
 
 @pytest.fixture(scope="session")
@@ -67,13 +92,48 @@ def mockgateway(
         gateway.use_scenario(scenario)  # a replacement: the reset makes it a clean start
     gateway.reset()  # msgids go on: unique across the session, as a service's database needs
     strict = options.get("strict", os.environ.get("MOCKGATEWAY_STRICT", "1") != "0")
+    recording = request.config.stash.get(RECORDING, None)
+    after = None if recording is None else recording.mark(gateway.url, gateway.token)
     try:
         yield gateway
+        if recording is not None and after is not None:
+            recording.take(request.node.nodeid, gateway.url, gateway.token, after)
         if strict:
             _fail_on_rejections(gateway)
     finally:
         if scenario is not None:  # the next test starts on the session's scenario again
             gateway.use_scenario(scenario_text(mockgateway_scenario or "default"))
+
+
+class _ReportWriter:
+    """Registered with ``--mockgateway-report``: keeps each test's outcome and writes the file."""
+
+    def __init__(self, path: str, recording: SessionRecording) -> None:
+        self.path = path
+        self.recording = recording
+        self.written: str | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" or report.outcome != "passed":
+            where = "" if report.when == "call" else f" in {report.when}"
+            self.recording.outcome(report.nodeid, report.outcome + where)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self) -> None:
+        from mockgateway.inbox.report import write
+
+        self.written = str(write(self.path, self.recording.data()))
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        recording = self.recording
+        terminalreporter.write_line(
+            f"mockgateway report: {self.written or self.path} ({recording.count('requests')} "
+            f"requests, {recording.count('messages')} messages, from {len(recording.tests)} tests)"
+        )
+        for problem in recording.problems[:10]:
+            terminalreporter.write_line(
+                f"mockgateway report: could not read the gateway: {problem}"
+            )
 
 
 def _fail_on_rejections(gateway: MockGateway) -> None:

@@ -45,3 +45,19 @@ def test_a_quick_hostile_benchmark_run_prints_every_figure() -> None:
         "SIGTERM to exit",
     ):
         assert figure in result.stdout, figure
+
+
+def test_a_quick_inbox_benchmark_run_prints_every_figure() -> None:
+    script = SCRIPT.parent / "inbox.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--quick"], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    for figure in (
+        "fill: 10,000 messages",
+        "feed: first page of messages",
+        "feed: messages, a search with no match",
+        "live stream: a 1,000-number batch",
+        "page: first 200 messages shown",
+    ):
+        assert figure in result.stdout, figure

@@ -96,9 +96,9 @@ def test_scenario_from_a_file_and_seed_from_the_command_line(tmp_path: Path) -> 
     scenario = tmp_path / "mine.yaml"
     scenario.write_text("name: mine\nseed: 11\n")
     with serve("--port", "0", "--scenario", str(scenario)) as (_, url):
-        assert health(url) == {"status": "ok", "scenario": "mine", "seed": 11}
+        assert health(url) == {"status": "ok", "scenario": "mine", "seed": 11, "clock": "real"}
     with serve("--port", "0", "--scenario", "default", "--seed", "4") as (_, url):
-        assert health(url) == {"status": "ok", "scenario": "default", "seed": 4}
+        assert health(url) == {"status": "ok", "scenario": "default", "seed": 4, "clock": "real"}
 
 
 def test_environment_variables_set_the_options(tmp_path: Path) -> None:

@@ -18,7 +18,12 @@ async def get(gw: Harness, path: str, **params: str) -> dict[str, Any]:
 
 
 async def test_health(gw: Harness) -> None:
-    assert await get(gw, "/_mock/health") == {"status": "ok", "scenario": "default", "seed": 7}
+    assert await get(gw, "/_mock/health") == {
+        "status": "ok",
+        "scenario": "default",
+        "seed": 7,
+        "clock": "virtual",
+    }
 
 
 async def test_messages_with_filters_and_msgid_strings(gw: Harness) -> None:

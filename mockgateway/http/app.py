@@ -6,7 +6,7 @@ from typing import Any
 from aiohttp import web
 
 from mockgateway.domain.gateway import Gateway
-from mockgateway.http import access, api, control, guards, metrics
+from mockgateway.http import access, api, control, guards, inbox, metrics
 from mockgateway.http.keys import GATEWAY, STOPPING
 from mockgateway.http.push_client import PushClient
 from mockgateway.http.stopping import Stopping
@@ -47,6 +47,7 @@ def create_app(
     app.router.add_route("GET", "/sms/v2/std/{endpoint:[\\s\\S]*}", montnets)
     app.router.add_route("POST", "/sms/v2/std/{endpoint:[\\s\\S]*}", montnets)
     app.router.add_routes(control.routes)
+    inbox.install(app)
     app.on_shutdown.append(_end_waiting)
     app.cleanup_ctx.append(_pushing)
     return app

@@ -169,8 +169,9 @@ def _listed(
 @routes.get("/_mock/health")
 async def health(request: web.Request) -> web.Response:
     gateway = request.app[GATEWAY]
+    clock = "virtual" if isinstance(gateway.clock, VirtualClock) else "real"
     return web.json_response(
-        {"status": "ok", "scenario": gateway.scenario.name, "seed": gateway.seed}
+        {"status": "ok", "scenario": gateway.scenario.name, "seed": gateway.seed, "clock": clock}
     )
 
 
