@@ -1,8 +1,10 @@
 """A small Montnets client that follows the manual to the letter.
 
-Our own tests speak to the gateway through it, and users can read it as a reference for what a
-correct request looks like: the MD5 pwd, a fresh local-time timestamp, content URL-encoded as
-UTF-8 with lowercase hex, and the three body formats.
+Users can read it as a reference for what a correct request looks like: the MD5 pwd, a fresh
+local-time timestamp, content URL-encoded as UTF-8 with lowercase hex, and the three body formats.
+Our own tests sign, encode and read their requests with its helpers (:func:`credentials`,
+:func:`encode_body`, :func:`parse_answer`); :class:`MontnetsClient` puts them together for an
+application.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from mockgateway.protocol.auth import format_timestamp, md5_pwd
+from mockgateway.protocol.auth import md5_pwd
 from mockgateway.protocol.errors import url_encode
+from mockgateway.protocol.times import format_timestamp
 
 BodyFormat = Literal["json", "xml", "form", "get"]
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from typing import Any, NamedTuple
 
-from mockgateway.domain.clock import Clock, RealClock, VirtualClock, format_moment, zone_of
+from mockgateway.domain.clock import Clock, RealClock, VirtualClock
 from mockgateway.domain.events import Events
 from mockgateway.domain.journal import Journal
 from mockgateway.domain.msgids import MsgidAllocator
@@ -46,6 +46,7 @@ from mockgateway.protocol.answers import get_rpt_errdesc, rpt_record
 from mockgateway.protocol.codec import Fields, Format
 from mockgateway.protocol.errors import Code, GatewayError
 from mockgateway.protocol.limits import shown
+from mockgateway.protocol.times import format_moment, zone_of
 from mockgateway.scenario.model import (
     AccountSettings,
     Fault,

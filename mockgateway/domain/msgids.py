@@ -10,8 +10,6 @@ import random
 
 from mockgateway.scenario.model import MsgidRange
 
-_SPAN = 2**62  # room for ~4.6e18 msgids before a range would run out
-
 _STARTS: dict[MsgidRange, tuple[int, int]] = {
     "above-2^53": (2**53 + 1, 2**62),
     "unsigned": (2**63, 2**63 + 2**62),

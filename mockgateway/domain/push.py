@@ -23,7 +23,7 @@ from mockgateway.domain.clock import Clock
 from mockgateway.domain.journal import Journal
 from mockgateway.domain.records import PushAttempt, Report, ReportState
 from mockgateway.protocol import push
-from mockgateway.protocol.auth import format_timestamp
+from mockgateway.protocol.times import format_timestamp
 from mockgateway.scenario.model import PushSettings
 
 log = logging.getLogger(__name__)

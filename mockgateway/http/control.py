@@ -18,8 +18,8 @@ from mockgateway.domain.gateway import Gateway
 from mockgateway.domain.records import Message, PushAttempt, Report, ReportState, RequestRecord
 from mockgateway.domain.waiters import Filter, Kind
 from mockgateway.http.keys import GATEWAY, STOPPING
+from mockgateway.http.serializers import message_json, push_json, report_json, request_json
 from mockgateway.http.stopping import settle
-from mockgateway.http.views import message_view, push_view, report_view, request_view
 from mockgateway.protocol import mobiles
 from mockgateway.scenario import ScenarioError, load_text
 from mockgateway.scenario.loader import is_http_url
@@ -176,22 +176,22 @@ async def health(request: web.Request) -> web.Response:
 
 @routes.get("/_mock/messages")
 async def messages(request: web.Request) -> web.Response:
-    return _listed(request, select_messages, message_view, lambda g: g.messages.dropped)
+    return _listed(request, select_messages, message_json, lambda g: g.messages.dropped)
 
 
 @routes.get("/_mock/requests")
 async def requests(request: web.Request) -> web.Response:
-    return _listed(request, select_requests, request_view, lambda g: g.requests.dropped)
+    return _listed(request, select_requests, request_json, lambda g: g.requests.dropped)
 
 
 @routes.get("/_mock/reports")
 async def reports(request: web.Request) -> web.Response:
-    return _listed(request, select_reports, report_view, lambda g: g.reports.dropped)
+    return _listed(request, select_reports, report_json, lambda g: g.reports.dropped)
 
 
 @routes.get("/_mock/pushes")
 async def pushes(request: web.Request) -> web.Response:
-    return _listed(request, select_pushes, push_view, lambda g: g.pushes.dropped)
+    return _listed(request, select_pushes, push_json, lambda g: g.pushes.dropped)
 
 
 @routes.post("/_mock/pushes/retry")

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from mockgateway.protocol import errors, mobiles
 from mockgateway.protocol.answers import ROUTES
+from mockgateway.protocol.times import zone_of
 from mockgateway.scenario import reader
 from mockgateway.scenario.model import (
     AccountSettings,
@@ -482,8 +483,6 @@ def _auth(c: _Check, path: Path_, raw: Any, base: AuthSettings) -> AuthSettings:
         value = fields["timestamp_window"]
         window = None if value is None else c.number((*path, "timestamp_window"), value, 300.0)
     timezone = c.string((*path, "timezone"), fields.get("timezone"), base.timezone)
-    from mockgateway.domain.clock import zone_of
-
     try:
         zone_of(timezone)
     except ValueError as exc:
