@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import urlencode
 
+from mockgateway.endpoints import REGISTRY
 from mockgateway.protocol.auth import md5_pwd
 from mockgateway.protocol.errors import url_encode
 from mockgateway.protocol.times import format_timestamp
@@ -45,10 +46,6 @@ def encode_body(
     return urlencode({k: str(v) for k, v in fields.items()}).encode(), (
         "application/x-www-form-urlencoded"
     )
-
-
-def _roots(endpoint: str) -> str:
-    return "rptreq" if endpoint == "get_rpt" else "mtreq"
 
 
 class MontnetsClient:
@@ -114,7 +111,7 @@ class MontnetsClient:
         if self.fmt == "get":
             async with self._session.get(url, params={k: str(v) for k, v in signed.items()}) as r:
                 return parse_answer(await r.read())
-        body, content_type = encode_body(self.fmt, signed, root=_roots(endpoint))
+        body, content_type = encode_body(self.fmt, signed, root=REGISTRY.request_root(endpoint))
         async with self._session.post(url, data=body, headers={"Content-Type": content_type}) as r:
             return parse_answer(await r.read())
 
@@ -136,10 +133,11 @@ def parse_answer(body: bytes) -> dict[str, Any]:
                 return key, int(value)
             return key, "" if value is None else value
 
-        doc = xmltodict.parse(body, force_list=("message", "rpt"), postprocessor=typed)
+        items = REGISTRY.items()
+        doc = xmltodict.parse(body, force_list=tuple(items.values()), postprocessor=typed)
         (inner,) = doc.values()
         answer: dict[str, Any] = dict(inner or {})
-        for container, item in (("messages", "message"), ("rpts", "rpt")):
+        for container, item in items.items():
             if isinstance(answer.get(container), dict):
                 answer[container] = answer[container].get(item, [])
         return answer

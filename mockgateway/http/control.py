@@ -94,7 +94,7 @@ async def pushes(request: web.Request) -> web.Response:
 async def retry_pushes(request: web.Request) -> web.Response:
     gateway = request.app[GATEWAY]
     userid = request.query.get("userid")
-    if userid is not None and userid not in gateway.account_userids():
+    if userid is not None and gateway.accounts.get(userid) is None:
         return _error(f"no account {userid!r}", 404)
     return web.json_response({"redriven": gateway.retry_parked(userid)})
 
@@ -103,8 +103,8 @@ async def retry_pushes(request: web.Request) -> web.Response:
 async def set_push(request: web.Request) -> web.Response:
     gateway = request.app[GATEWAY]
     userid = request.match_info["userid"]
-    if userid not in gateway.account_userids():
-        known = ", ".join(gateway.account_userids())
+    if gateway.accounts.get(userid) is None:
+        known = ", ".join(a.userid for a in gateway.accounts)
         return _error(f"no account {userid!r} (accounts: {known})", 404)
     try:
         body = await request.json()

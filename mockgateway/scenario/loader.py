@@ -15,8 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
+from mockgateway.endpoints import REGISTRY
 from mockgateway.protocol import errors, mobiles
-from mockgateway.protocol.answers import ROUTES
 from mockgateway.protocol.times import zone_of
 from mockgateway.scenario import reader
 from mockgateway.scenario.model import (
@@ -25,8 +25,10 @@ from mockgateway.scenario.model import (
     Delay,
     Fault,
     FaultKind,
+    JournalSettings,
     Match,
     MsgidRange,
+    MsgidSettings,
     Outcome,
     PushChaos,
     PushSettings,
@@ -286,8 +288,6 @@ _FAULT_KINDS: tuple[FaultKind, ...] = (
 _FAULT = frozenset({*_FAULT_KINDS, "retry_after", "accepted"})
 _REPORT = frozenset({"status", "errcode", "errdesc", "delay", "lost"})
 _RESPOND = frozenset({"result"})
-_ENDPOINTS = {path: route.endpoint for path, route in ROUTES.items()}
-"""Every path a rule may name, to the canonical endpoint it stands for."""
 _JOURNAL = frozenset({"limit", "max_bytes"})
 _RANGES: tuple[MsgidRange, ...] = ("above-2^53", "unsigned", "signed")
 STALL_SECONDS = 120.0
@@ -296,7 +296,7 @@ STALL_SECONDS = 120.0
 
 def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
     top = c.mapping((), data, _TOP)
-    c.choice(("edition",), top.get("edition"), "international", ("international",))
+    edition = c.choice(("edition",), top.get("edition"), "international", ("international",))
     base = AccountSettings(userid="", password="")
     base = _account_fields(c, (), top, base)
     accounts_raw = top.get("accounts")
@@ -325,16 +325,19 @@ def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
         name=c.string(("name",), top.get("name"), default_name),
         seed=seed,
         clock=cast(Any, c.choice(("clock",), top.get("clock"), "real", ("real", "virtual"))),
+        edition=cast(Any, edition),
         accounts=tuple(accounts),
         reports=_reports(c, ("reports",), top.get("reports", {})),
         rules=_rules(c, top.get("rules"), userids),
-        journal_limit=c.integer(("journal", "limit"), journal.get("limit"), 100_000, minimum=1),
-        journal_max_bytes=c.integer(
-            ("journal", "max_bytes"),
-            journal.get("max_bytes"),
-            Scenario.journal_max_bytes,
-            minimum=64 * 1024,
-            maximum=2**40,
+        journal=JournalSettings(
+            limit=c.integer(("journal", "limit"), journal.get("limit"), 100_000, minimum=1),
+            max_bytes=c.integer(
+                ("journal", "max_bytes"),
+                journal.get("max_bytes"),
+                JournalSettings.max_bytes,
+                minimum=64 * 1024,
+                maximum=2**40,
+            ),
         ),
     )
 
@@ -371,8 +374,13 @@ def _account_fields(
             ),
         ),
         gbk=c.boolean((*path, "gbk"), fields.get("gbk"), base.gbk),
-        msgids=cast(
-            Any, c.choice((*path, "msgids", "range"), msgids.get("range"), base.msgids, _RANGES)
+        msgids=MsgidSettings(
+            cast(
+                Any,
+                c.choice(
+                    (*path, "msgids", "range"), msgids.get("range"), base.msgids.range, _RANGES
+                ),
+            )
         ),
         allowed_ips=_allowed_ips(c, (*path, "allowed_ips"), fields.get("allowed_ips"), base),
         max_connections=c.integer(
@@ -627,11 +635,12 @@ def _when(c: _Check, path: Path_, raw: Any, userids: set[str]) -> Match:
     fields = c.mapping(path, raw, _WHEN)
     endpoint = fields.get("endpoint")
     if endpoint is not None:
-        if endpoint not in _ENDPOINTS:
-            c.fail((*path, "endpoint"), f"must be one of {', '.join(_ENDPOINTS)}; got {endpoint!r}")
+        names = REGISTRY.names()
+        if endpoint not in names:
+            c.fail((*path, "endpoint"), f"must be one of {', '.join(names)}; got {endpoint!r}")
             endpoint = None
         else:
-            endpoint = _ENDPOINTS[endpoint]
+            endpoint = names[endpoint]
     userid = fields.get("userid")
     if userid is not None:
         userid = c.string((*path, "userid"), userid, "")

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 MsgidRange = Literal["above-2^53", "unsigned", "signed"]
+Edition = Literal["international"]
+"""The API edition: V5.13 (international). The domestic V5.7.2 edition comes next."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,13 @@ class PushSettings:
 
 
 @dataclass(frozen=True)
+class MsgidSettings:
+    range: MsgidRange = "above-2^53"
+    """``above-2^53`` (and below 2^63), ``unsigned`` (at or above 2^63), or ``signed``
+    (negative)."""
+
+
+@dataclass(frozen=True)
 class AccountSettings:
     userid: str
     password: str
@@ -75,7 +84,7 @@ class AccountSettings:
     numbers: Literal["strict", "relaxed"] = "strict"
     gbk: bool = True
     """Accept GBK content (with a warning); False rejects it."""
-    msgids: MsgidRange = "above-2^53"
+    msgids: MsgidSettings = MsgidSettings()
     allowed_ips: tuple[str, ...] = ()
     """Addresses or networks (CIDR) allowed to call; empty allows any."""
     max_connections: int = 100
@@ -229,17 +238,23 @@ DEFAULT_ACCOUNT = AccountSettings(userid="J10003", password="111111")
 
 
 @dataclass(frozen=True)
+class JournalSettings:
+    limit: int = 100_000
+    """Entries kept per journal (requests, messages, reports, pushes); the oldest go first."""
+    max_bytes: int = 256 * 1024 * 1024
+    """Bytes (roughly) each journal may hold; the oldest entries go first past it."""
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str = "default"
     seed: int | None = None
     """None draws a fresh seed at start (and keeps it across resets)."""
     clock: Literal["real", "virtual"] = "real"
+    edition: Edition = "international"
     accounts: tuple[AccountSettings, ...] = (DEFAULT_ACCOUNT,)
     reports: ReportSettings = ReportSettings()
     rules: tuple[Rule, ...] = ()
-    journal_limit: int = 100_000
-    """Entries kept per journal (requests, messages, reports, pushes); the oldest go first."""
-    journal_max_bytes: int = 256 * 1024 * 1024
-    """Bytes (roughly) each journal may hold; the oldest entries go first past it."""
+    journal: JournalSettings = JournalSettings()
     warnings: tuple[str, ...] = field(default=(), compare=False)
     """Things that are allowed but probably not meant (``mockgateway check`` prints them)."""
