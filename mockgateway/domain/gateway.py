@@ -199,9 +199,8 @@ class Gateway:
             if rule is not None:
                 record.rule = rule.describe()
                 if rule.respond is not None:
-                    raise GatewayError(
-                        rule.respond, f"answer forced by {record.rule}: respond {rule.respond}"
-                    )
+                    code = rule.respond.result
+                    raise GatewayError(code, f"answer forced by {record.rule}: respond {code}")
                 if rule.fault is not None and not rule.fault.accepted:
                     record.fault = rule.fault.describe()
                     record.diagnosis = f"{record.fault} injected by {record.rule}; not processed"

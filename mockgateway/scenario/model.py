@@ -9,7 +9,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from mockgateway.scenario.schema import NOT_A_KEY
+
 MsgidRange = Literal["above-2^53", "unsigned", "signed"]
+ClockKind = Literal["real", "virtual"]
+NumberRules = Literal["strict", "relaxed"]
+AckMode = Literal["strict", "lenient"]
 Edition = Literal["international"]
 """The API edition: V5.13 (international). The domestic V5.7.2 edition comes next."""
 
@@ -64,7 +69,7 @@ class PushSettings:
     """Seconds to wait for a batch to fill before pushing a partial one."""
     retry: RetrySettings = RetrySettings()
     chaos: PushChaos = PushChaos()
-    ack: Literal["strict", "lenient"] = "strict"
+    ack: AckMode = "strict"
     """``lenient`` takes any 2xx that does not refuse the batch, for receivers that cannot be
     changed; what the manual would not accept is kept as a warning on the attempt."""
 
@@ -81,7 +86,7 @@ class AccountSettings:
     userid: str
     password: str
     auth: AuthSettings = field(default_factory=AuthSettings)
-    numbers: Literal["strict", "relaxed"] = "strict"
+    numbers: NumberRules = "strict"
     gbk: bool = True
     """Accept GBK content (with a warning); False rejects it."""
     msgids: MsgidSettings = MsgidSettings()
@@ -123,10 +128,11 @@ class Delay:
 
 @dataclass(frozen=True)
 class Outcome:
-    weight: float
-    status: int
-    errcode: str
-    errdesc: str | None
+    weight: float = 1.0
+    status: int = 0
+    """Written in the file, 0 for DELIVRD and 1 for any other errcode unless given."""
+    errcode: str = "DELIVRD"
+    errdesc: str | None = None
     """None lets the gateway write an operator-style text (seeded)."""
 
 
@@ -188,8 +194,11 @@ FaultKind = Literal[
 
 @dataclass(frozen=True)
 class Fault:
-    kind: FaultKind
-    seconds: float = 0.0
+    """In the file, the kind is the key: ``{http_status: 503}``, ``{delay: 2}``,
+    ``{drop_connection: true}``..."""
+
+    kind: FaultKind = field(metadata=NOT_A_KEY)
+    seconds: float = field(default=0.0, metadata=NOT_A_KEY)
     """How long for ``delay`` and ``stall``."""
     http_status: int = 0
     retry_after: float | None = None
@@ -219,15 +228,21 @@ class ReportOverride:
 
 
 @dataclass(frozen=True)
+class Respond:
+    result: int
+    """Any Montnets code but 0."""
+
+
+@dataclass(frozen=True)
 class Rule:
-    index: int
+    index: int = field(metadata=NOT_A_KEY)
     """Position in the scenario's list, from 0 (as ``mockgateway check`` paths say: rules.0)."""
     when: Match
-    respond: int | None = None
+    respond: Respond | None = None
     fault: Fault | None = None
     report: ReportOverride | None = None
     times: int | None = None
-    line: int = 0
+    line: int = field(default=0, metadata=NOT_A_KEY)
 
     def describe(self) -> str:
         """How the journal names the rule: counted from 1 in file order, as people count."""
@@ -250,11 +265,11 @@ class Scenario:
     name: str = "default"
     seed: int | None = None
     """None draws a fresh seed at start (and keeps it across resets)."""
-    clock: Literal["real", "virtual"] = "real"
+    clock: ClockKind = "real"
     edition: Edition = "international"
     accounts: tuple[AccountSettings, ...] = (DEFAULT_ACCOUNT,)
     reports: ReportSettings = ReportSettings()
     rules: tuple[Rule, ...] = ()
     journal: JournalSettings = JournalSettings()
-    warnings: tuple[str, ...] = field(default=(), compare=False)
+    warnings: tuple[str, ...] = field(default=(), compare=False, metadata=NOT_A_KEY)
     """Things that are allowed but probably not meant (``mockgateway check`` prints them)."""
