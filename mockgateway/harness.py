@@ -75,7 +75,9 @@ class MockGateway:
     def use_scenario(self, scenario: str | Path) -> None:
         """Replace the scenario from now on: a built-in scenario's name, a file's path, or the
         YAML text itself. Not a reset: the journal and pending reports carry on."""
-        self._call("PUT", "/_mock/scenario", scenario_text(scenario).encode("utf-8"))
+        from mockgateway.scenario.sources import resolve
+
+        self._call("PUT", "/_mock/scenario", resolve(scenario).text.encode("utf-8"))
 
     def advance(self, seconds: float) -> float:
         """Move the virtual clock on; returns once the pushes it released were attempted."""
@@ -144,36 +146,12 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def scenario_text(scenario: str | Path) -> str:
-    """The YAML of a built-in scenario's name, a file's path, or the text itself."""
-    from mockgateway.scenario.loader import builtin_names, read_named
-
-    if isinstance(scenario, Path) or (
-        "\n" not in scenario and scenario.endswith((".yaml", ".yml", ".json"))
-    ):
-        return Path(scenario).read_text(encoding="utf-8")
-    if scenario in builtin_names():
-        return read_named(scenario)
-    if "\n" not in scenario and ":" not in scenario:
-        known = ", ".join(builtin_names())
-        raise ValueError(
-            f"no file and no built-in scenario named {scenario!r} (built-in: {known}); "
-            "YAML text needs at least one key"
-        )
-    return scenario
-
-
 @contextmanager
 def running_gateway(scenario: str | Path | None = None) -> Iterator[MockGateway]:
     """Start a gateway on 127.0.0.1 (a port the OS picks) in a thread; stop it on exit."""
-    from mockgateway.scenario import load_named, load_text
+    from mockgateway.scenario.sources import resolve
 
-    if scenario is None:
-        chosen = load_named("default")
-    else:
-        text = scenario_text(scenario)
-        name = scenario if isinstance(scenario, str) and "\n" not in scenario else "scenario"
-        chosen = load_text(text, source=str(name), default_name=Path(str(name)).stem)
+    chosen = resolve(scenario).load()
     server = _ServerThread(chosen)
     server.start()
     try:

@@ -54,8 +54,6 @@ def mockgateway(
     mockgateway_session: MockGateway,
     mockgateway_scenario: str | None,
 ) -> Iterator[MockGateway]:
-    from mockgateway.harness import scenario_text
-
     marker = request.node.get_closest_marker(MARKER)
     options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
     unknown = set(options) - {"scenario", "strict"}
@@ -73,7 +71,7 @@ def mockgateway(
             _fail_on_rejections(gateway)
     finally:
         if scenario is not None:  # the next test starts on the session's scenario again
-            gateway.use_scenario(scenario_text(mockgateway_scenario or "default"))
+            gateway.use_scenario(mockgateway_scenario or "default")
 
 
 def _fail_on_rejections(gateway: MockGateway) -> None:

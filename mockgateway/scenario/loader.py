@@ -62,12 +62,9 @@ class ScenarioError(Exception):
 
 
 def load_file(path: str | Path) -> Scenario:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(str(path), 0, f"cannot read: {exc}")]) from None
-    return load_text(text, source=str(path), default_name=path.stem)
+    from mockgateway.scenario.sources import from_file
+
+    return from_file(Path(path)).load()
 
 
 READY_MADE = "mockgateway.scenarios"
@@ -99,7 +96,9 @@ def read_named(name: str) -> str:
 
 def load_named(name: str) -> Scenario:
     """A ready-made scenario shipped in the package, by name (``default``, ...)."""
-    return load_text(read_named(name), source=f"{name}.yaml", default_name=name)
+    from mockgateway.scenario.sources import builtin
+
+    return builtin(name).load()
 
 
 def load_text(text: str, *, source: str = "<scenario>", default_name: str = "scenario") -> Scenario:
