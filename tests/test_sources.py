@@ -32,7 +32,7 @@ def test_what_each_spelling_means(bare: str) -> None:
     assert resolve("clock: virtual").load().clock == "virtual"
     with pytest.raises(UnknownScenario, match="no file and no built-in scenario named 'nope'"):
         resolve("nope")
-    with pytest.raises(ScenarioError, match="missing.yaml:0: cannot read"):
+    with pytest.raises(ScenarioError, match=r"missing\.yaml:0: cannot read"):
         resolve("missing.yaml")
 
 
