@@ -13,16 +13,101 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 DEFAULT_TIMEOUT = 10.0
 
 
 class GatewayTimeout(AssertionError):
     """A ``wait_for`` that did not see its count in time; says what it saw."""
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One API request as the journal keeps it (``/_mock/requests``), typed."""
+
+    id: int
+    at: float
+    endpoint: str
+    """The canonical endpoint (``send_batch`` for ``batch_send``), or ``unknown``."""
+    path: str
+    """The endpoint as the client spelt it in the path."""
+    method: str
+    format: str
+    remote: str
+    userid: str | None
+    fields: dict[str, Any]
+    result: int | None
+    """The Montnets code answered; None when a fault broke the answer or the path was unknown."""
+    http_status: int
+    accepted: bool
+    diagnosis: str | None
+    warnings: list[str]
+    rule: str | None
+    fault: str | None
+    msgids: list[int]
+    msgids_str: list[str]
+    reports_returned: int
+
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> ApiCall:
+        return cls(**{f.name: item[f.name] for f in fields(cls)})
+
+    @property
+    def client_error(self) -> bool:
+        """Rejected for the client's own mistake, not by a rule (what strict mode fails on)."""
+        return self.rule is None and not self.accepted
+
+
+class CallLog(Sequence[ApiCall]):
+    """API calls, oldest first, read like ``unittest.mock``'s (and respx's) call records."""
+
+    def __init__(self, calls: list[ApiCall]) -> None:
+        self._calls = calls
+
+    @property
+    def called(self) -> bool:
+        return bool(self._calls)
+
+    @property
+    def call_count(self) -> int:
+        return len(self._calls)
+
+    @property
+    def last(self) -> ApiCall:
+        if not self._calls:
+            raise AssertionError("no call was made")
+        return self._calls[-1]
+
+    @overload
+    def __getitem__(self, index: int) -> ApiCall: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[ApiCall]: ...
+    def __getitem__(self, index: int | slice) -> ApiCall | Sequence[ApiCall]:
+        return self._calls[index]
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    def __repr__(self) -> str:
+        return f"CallLog({self._calls!r})"
+
+
+def describe_rejections(rejected: Sequence[ApiCall]) -> str:
+    """What strict mode says: each rejected request, its answer and its diagnosis."""
+    lines = [f"mockgateway rejected {len(rejected)} request(s) this test sent:"]
+    for call in rejected:
+        answered = (
+            f"HTTP {call.http_status}" if call.http_status != 200 else f"result {call.result}"
+        )
+        lines.append(
+            f"  {call.method} /sms/v2/std/{call.path} ({call.format}): {answered}: {call.diagnosis}"
+        )
+    return "\n".join(lines)
 
 
 class MockGateway:
@@ -63,6 +148,35 @@ class MockGateway:
     def rejected(self) -> list[dict[str, Any]]:
         """Requests rejected for the client's own mistakes (not answers forced by a rule)."""
         return [r for r in self.requests(accepted="false") if r["rule"] is None]
+
+    def calls(self, **filters: Any) -> CallLog:
+        """API requests as typed records, with ``called``, ``call_count`` and ``last``; the
+        filters of :meth:`requests` (``endpoint=``, ``mobile=``, ``accepted=``...)."""
+        return CallLog([ApiCall.from_json(r) for r in self.requests(**filters)])
+
+    def rules(self) -> list[dict[str, Any]]:
+        """The scenario's rules and what each has seen: ``matched``, ``fired``, ``times``..."""
+        return self._items("rules", {})
+
+    # --- checks (fail a test, as pytest-httpserver's check_assertions and respx do) ------
+
+    def assert_no_rejections(self) -> None:
+        """Fail unless every request so far was accepted or decided by a rule."""
+        rejected = [c for c in self.calls(accepted=False) if c.client_error]
+        if rejected:
+            raise AssertionError(describe_rejections(rejected))
+
+    def assert_all_rules_fired(self) -> None:
+        """Fail unless every rule with ``times: N`` fired N times and every rule with ``nth``
+        fired: a rule a test counted on that never fired is a test that proves nothing."""
+        missed = [
+            f"  {r['rule']}: fired {r['fired']} of {r['times'] or 1} (matched {r['matched']})"
+            for r in self.rules()
+            if (r["times"] is not None and r["fired"] < r["times"])
+            or (r["nth"] is not None and r["fired"] == 0)
+        ]
+        if missed:
+            raise AssertionError("\n".join(["scenario rules that did not fire:", *missed]))
 
     # --- steering -----------------------------------------------------------------------
 

@@ -27,7 +27,13 @@ from mockgateway.domain.queries import (
 )
 from mockgateway.domain.waiters import Kind
 from mockgateway.http.keys import GATEWAY, STOPPING
-from mockgateway.http.serializers import message_json, push_json, report_json, request_json
+from mockgateway.http.serializers import (
+    message_json,
+    push_json,
+    report_json,
+    request_json,
+    rule_json,
+)
 from mockgateway.http.stopping import settle
 from mockgateway.scenario import ScenarioError, load_text
 from mockgateway.scenario.loader import is_http_url
@@ -88,6 +94,14 @@ async def reports(request: web.Request) -> web.Response:
 @routes.get("/_mock/pushes")
 async def pushes(request: web.Request) -> web.Response:
     return _listed(request, PushQuery.parse, lambda g: g.pushes, push_json)
+
+
+@routes.get("/_mock/rules")
+async def rules(request: web.Request) -> web.Response:
+    """The scenario's rules and what each has seen since the last reset or scenario."""
+    book = request.app[GATEWAY].rules
+    items = [rule_json(rule, count) for rule, count in zip(book.rules, book.counts, strict=True)]
+    return _listing(items, 0)
 
 
 @routes.post("/_mock/pushes/retry")

@@ -10,6 +10,8 @@ from typing import Any
 from urllib.parse import quote_from_bytes
 
 from mockgateway.domain.records import Message, PushAttempt, Report, RequestRecord
+from mockgateway.domain.rulebook import RuleCount
+from mockgateway.scenario.model import Rule
 
 
 def message_json(message: Message) -> dict[str, Any]:
@@ -104,4 +106,17 @@ def push_json(attempt: PushAttempt) -> dict[str, Any]:
         "next_retry_at": attempt.next_retry_at,
         "parked": attempt.parked,
         "duplicate": attempt.duplicate,
+    }
+
+
+def rule_json(rule: Rule, count: RuleCount) -> dict[str, Any]:
+    return {
+        "rule": rule.describe(),
+        "index": rule.index,
+        "line": rule.line,
+        "times": rule.times,
+        "nth": rule.when.nth,
+        "every": rule.when.every,
+        "matched": count.matched,
+        "fired": count.fired,
     }
