@@ -46,6 +46,19 @@ async def control(gw: Harness, path: str, **params: str) -> dict[str, Any]:
     return body
 
 
+def held_ack() -> tuple[asyncio.Event, asyncio.Event, Behaviour]:
+    """A receiver's behaviour that acknowledges once released: ``entered`` is set while a push
+    is held in flight, ``release`` lets it go."""
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_ack(body: dict[str, Any], n: int) -> tuple[int, Any]:
+        entered.set()
+        await release.wait()
+        return ack(body, n)
+
+    return entered, release, slow_ack
+
+
 def numbers(count: int, start: int = 0) -> str:
     return ",".join(f"85292{n:06d}" for n in range(start, start + count))
 
@@ -309,14 +322,7 @@ async def test_reset_stops_pushing_and_starts_afresh(
 async def test_clearing_the_url_lets_the_attempt_in_flight_finish_first(
     start: Start, receiver: Receiver
 ) -> None:
-    entered, release = asyncio.Event(), asyncio.Event()
-
-    async def slow_ack(body: dict[str, Any], n: int) -> tuple[int, Any]:
-        entered.set()
-        await release.wait()
-        return ack(body, n)
-
-    receiver.behaviour = slow_ack
+    entered, release, receiver.behaviour = held_ack()
     gw = await pushing(start, receiver)
     await gw.call("send_batch", mobile=numbers(2), content="hi")
     advancing = asyncio.create_task(advance(gw, 1))
@@ -358,13 +364,7 @@ async def test_a_lingering_batch_goes_as_soon_as_it_is_full(
 async def test_a_re_driven_batch_is_pending_again_while_it_is_retried(
     start: Start, receiver: Receiver
 ) -> None:
-    entered, release = asyncio.Event(), asyncio.Event()
-
-    async def slow_ack(body: dict[str, Any], n: int) -> tuple[int, Any]:
-        entered.set()
-        await release.wait()
-        return ack(body, n)
-
+    entered, release, slow_ack = held_ack()
     receiver.behaviour = lambda body, n: (500, "")
     gw = await pushing(start, receiver, attempts=1)
     await gw.call("send_single", mobile="85292041234", content="hi")

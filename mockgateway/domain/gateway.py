@@ -14,6 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from mockgateway.domain.accounts import Accounts
@@ -60,7 +61,7 @@ class Gateway:
         self.on_request: Callable[[RequestRecord], None] | None = None
         """Called with each request once it is answered and journaled (the CLI's log)."""
         journal = scenario.journal
-        self.requests: Journal[RequestRecord] = Journal(journal.limit, size_of=_request_size)
+        self.requests: Journal[RequestRecord] = Journal(journal.limit, size_of=attrgetter("size"))
         self.messages: Journal[Message] = Journal(journal.limit, size_of=Message.size)
         self.reports: Journal[Report] = Journal(journal.limit, size_of=Report.size)
         self.pushes: Journal[PushAttempt] = Journal(journal.limit, size_of=PushAttempt.size)
@@ -95,8 +96,7 @@ class Gateway:
             journal.clear(scenario.journal.limit, scenario.journal.max_bytes)
         self._request_ids = itertools.count(1)
         self.reporting.restart()
-        self.pushing.start(self.accounts, self.clock, self._push_rng)
-        self.events.journal_reset()
+        self._resume()
 
     def _draw_from(self, scenario: Scenario, rng: random.Random) -> None:
         """What a scenario draws from the seed (outcomes, rule counts and chances, push jitter),
@@ -126,6 +126,10 @@ class Gateway:
         self.accounts.replace(scenario.accounts)
         for journal in self._journals():
             journal.bound(scenario.journal.limit, scenario.journal.max_bytes)
+        self._resume()
+
+    def _resume(self) -> None:
+        """Pushing starts again, and whoever counted counts again."""
         self.pushing.start(self.accounts, self.clock, self._push_rng)
         self.events.journal_reset()
 
@@ -266,7 +270,3 @@ class Gateway:
 
     def undelivered_reports(self) -> int:
         return sum(a.push.undelivered() for a in self.accounts.every())
-
-
-def _request_size(record: RequestRecord) -> int:
-    return record.size
