@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 
 from mockgateway.domain.push import Move, Outbox, PushLine
-from mockgateway.domain.records import Report
+from mockgateway.domain.records import Report, RequestRecord
 from mockgateway.protocol.times import zone_of
 from mockgateway.scenario.model import AccountSettings
 
@@ -94,9 +94,13 @@ class Accounts:
         """Current and retired: what still holds reports."""
         return [*self.current.values(), *self.retired.values()]
 
-    def is_password(self, userid: object, pwd: object) -> bool:
-        """Whether ``pwd`` is the plain-text password of the account ``userid`` names."""
+    def mask_password(self, record: RequestRecord) -> None:
+        """The journal never shows an account's plain-text password (the control API may be
+        reachable by others); authentication reads the request's own fields, not these."""
+        pwd, userid = record.fields.get("pwd"), record.fields.get("userid")
         if not isinstance(pwd, str) or not isinstance(userid, str):
-            return False
+            return
         account = self.current.get(userid.upper())
-        return account is not None and pwd == account.settings.password
+        if account is not None and pwd == account.settings.password:
+            record.fields = {**record.fields, "pwd": "***"}
+            record.warnings.append("plain-text password sent: the journal shows it as ***")

@@ -92,8 +92,10 @@ class Pushing:
                 worker.poke()
         return count
 
-    async def advance(self, clock: VirtualClock, seconds: float) -> float:
+    async def advance(self, clock: Clock, seconds: float) -> float:
         """Move the virtual clock on, one deadline at a time, letting pushes settle at each."""
+        if not isinstance(clock, VirtualClock):
+            raise TypeError("the clock is real")
         if seconds < 0:
             raise ValueError("the clock only moves forward")
         target = clock.now() + seconds
