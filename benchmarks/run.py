@@ -359,7 +359,9 @@ def push_rate(count: int) -> list[str]:
 async def _push(url: str, count: int) -> float:
     from aiohttp import web
 
-    from mockgateway.domain.gateway import ApiRequest, Gateway
+    from mockgateway.domain.calls import ApiRequest
+    from mockgateway.domain.gateway import Gateway
+    from mockgateway.endpoints import REGISTRY
     from mockgateway.http.app import create_app
     from mockgateway.protocol.codec import Format
     from mockgateway.scenario import load_text
@@ -376,7 +378,9 @@ async def _push(url: str, count: int) -> float:
     fields = signed(mobile=numbers, content="hello")
     began = time.perf_counter()
     for _ in range(count // 1000):
-        answer = gw.handle(ApiRequest("send_batch", "send_batch", "POST", Format.JSON, fields))
+        answer = gw.handle(
+            ApiRequest("send_batch", REGISTRY["send_batch"], "POST", Format.JSON, fields)
+        )
         assert answer.code == 0, answer
         await asyncio.sleep(0)
     while sum(1 for p in gw.pushes if p.acknowledged) * 500 < count:
@@ -411,7 +415,9 @@ def rss_mb() -> float:
 
 
 def memory(marks: list[int], soak_rounds: int) -> list[str]:
-    from mockgateway.domain.gateway import ApiRequest, Gateway
+    from mockgateway.domain.calls import ApiRequest
+    from mockgateway.domain.gateway import Gateway
+    from mockgateway.endpoints import REGISTRY
     from mockgateway.protocol.codec import Format
     from mockgateway.scenario import load_text
 
@@ -420,7 +426,7 @@ def memory(marks: list[int], soak_rounds: int) -> list[str]:
     gw = Gateway(load_text(SUBMIT_SCENARIO + f"journal: {{limit: {max(marks) + 10}}}\n"))
     numbers = ",".join(f"85292{n:06d}" for n in range(1000))
     fields = signed(mobile=numbers, content="hello")
-    request = ApiRequest("send_batch", "send_batch", "POST", Format.JSON, fields)
+    request = ApiRequest("send_batch", REGISTRY["send_batch"], "POST", Format.JSON, fields)
     sent = 0
     for mark in sorted(marks):
         while sent < mark:
@@ -436,12 +442,12 @@ def memory(marks: list[int], soak_rounds: int) -> list[str]:
     gc.collect()
     soak = Gateway(load_text(SUBMIT_SCENARIO.replace("delay: 3600", "delay: 0")
                              + f"journal: {{limit: {SOAK_CAP}}}\n"))  # fmt: skip
-    rpt = ApiRequest("get_rpt", "get_rpt", "POST", Format.JSON, signed(retsize=500))
-    send = ApiRequest("send_batch", "send_batch", "POST", Format.JSON, fields)
+    rpt = ApiRequest("get_rpt", REGISTRY["get_rpt"], "POST", Format.JSON, signed(retsize=500))
+    send = ApiRequest("send_batch", REGISTRY["send_batch"], "POST", Format.JSON, fields)
     readings = []
     for round_ in range(soak_rounds):
         assert soak.handle(send).code == 0
-        while soak.handle(rpt).rpts:
+        while soak.handle(rpt).result:
             pass
         if round_ % max(1, soak_rounds // 5) == 0:
             gc.collect()

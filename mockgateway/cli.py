@@ -173,20 +173,17 @@ def log_request_json(record: RequestRecord) -> None:
     """Every request as one JSON object on one line: the fields ``/_mock/requests`` shows."""
     import json
 
-    from mockgateway.http.views import request_view
+    from mockgateway.http.serializers import request_json
 
-    print(json.dumps(request_view(record), ensure_ascii=False), file=sys.stderr, flush=True)
+    print(json.dumps(request_json(record), ensure_ascii=False), file=sys.stderr, flush=True)
 
 
-def resolve_scenario(name_or_path: str | None) -> Scenario:
-    """A file when one exists at that path, else a built-in scenario of that name."""
-    from mockgateway.scenario import load_file, load_named
+def resolve_scenario(spec: str | None) -> Scenario:
+    """The scenario ``--scenario`` names: a file, a built-in name, or YAML text
+    (``scenario/sources.py``, the same rule as the harness and the pytest plugin)."""
+    from mockgateway.scenario.sources import resolve
 
-    if name_or_path is None:
-        return load_named("default")
-    if Path(name_or_path).is_file():
-        return load_file(name_or_path)
-    return load_named(name_or_path)
+    return resolve(spec).load()
 
 
 @dataclass(frozen=True)

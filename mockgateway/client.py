@@ -1,8 +1,10 @@
 """A small Montnets client that follows the manual to the letter.
 
-Our own tests speak to the gateway through it, and users can read it as a reference for what a
-correct request looks like: the MD5 pwd, a fresh local-time timestamp, content URL-encoded as
-UTF-8 with lowercase hex, and the three body formats.
+Users can read it as a reference for what a correct request looks like: the MD5 pwd, a fresh
+local-time timestamp, content URL-encoded as UTF-8 with lowercase hex, and the three body formats.
+Our own tests sign, encode and read their requests with its helpers (:func:`credentials`,
+:func:`encode_body`, :func:`parse_answer`); :class:`MontnetsClient` puts them together for an
+application.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from mockgateway.protocol.auth import format_timestamp, md5_pwd
+from mockgateway.endpoints import REGISTRY
+from mockgateway.protocol.auth import md5_pwd
 from mockgateway.protocol.errors import url_encode
+from mockgateway.protocol.times import format_timestamp
 
 BodyFormat = Literal["json", "xml", "form", "get"]
 
@@ -42,10 +46,6 @@ def encode_body(
     return urlencode({k: str(v) for k, v in fields.items()}).encode(), (
         "application/x-www-form-urlencoded"
     )
-
-
-def _roots(endpoint: str) -> str:
-    return "rptreq" if endpoint == "get_rpt" else "mtreq"
 
 
 class MontnetsClient:
@@ -111,7 +111,7 @@ class MontnetsClient:
         if self.fmt == "get":
             async with self._session.get(url, params={k: str(v) for k, v in signed.items()}) as r:
                 return parse_answer(await r.read())
-        body, content_type = encode_body(self.fmt, signed, root=_roots(endpoint))
+        body, content_type = encode_body(self.fmt, signed, root=REGISTRY.request_root(endpoint))
         async with self._session.post(url, data=body, headers={"Content-Type": content_type}) as r:
             return parse_answer(await r.read())
 
@@ -133,10 +133,11 @@ def parse_answer(body: bytes) -> dict[str, Any]:
                 return key, int(value)
             return key, "" if value is None else value
 
-        doc = xmltodict.parse(body, force_list=("message", "rpt"), postprocessor=typed)
+        items = REGISTRY.items()
+        doc = xmltodict.parse(body, force_list=tuple(items.values()), postprocessor=typed)
         (inner,) = doc.values()
         answer: dict[str, Any] = dict(inner or {})
-        for container, item in (("messages", "message"), ("rpts", "rpt")):
+        for container, item in items.items():
             if isinstance(answer.get(container), dict):
                 answer[container] = answer[container].get(item, [])
         return answer

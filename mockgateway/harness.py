@@ -13,16 +13,101 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 DEFAULT_TIMEOUT = 10.0
 
 
 class GatewayTimeout(AssertionError):
     """A ``wait_for`` that did not see its count in time; says what it saw."""
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One API request as the journal keeps it (``/_mock/requests``), typed."""
+
+    id: int
+    at: float
+    endpoint: str
+    """The canonical endpoint (``send_batch`` for ``batch_send``), or ``unknown``."""
+    path: str
+    """The endpoint as the client spelt it in the path."""
+    method: str
+    format: str
+    remote: str
+    userid: str | None
+    fields: dict[str, Any]
+    result: int | None
+    """The Montnets code answered; None when a fault broke the answer or the path was unknown."""
+    http_status: int
+    accepted: bool
+    diagnosis: str | None
+    warnings: list[str]
+    rule: str | None
+    fault: str | None
+    msgids: list[int]
+    msgids_str: list[str]
+    reports_returned: int
+
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> ApiCall:
+        return cls(**{f.name: item[f.name] for f in fields(cls)})
+
+    @property
+    def client_error(self) -> bool:
+        """Rejected for the client's own mistake, not by a rule (what strict mode fails on)."""
+        return self.rule is None and not self.accepted
+
+
+class CallLog(Sequence[ApiCall]):
+    """API calls, oldest first, read like ``unittest.mock``'s (and respx's) call records."""
+
+    def __init__(self, calls: list[ApiCall]) -> None:
+        self._calls = calls
+
+    @property
+    def called(self) -> bool:
+        return bool(self._calls)
+
+    @property
+    def call_count(self) -> int:
+        return len(self._calls)
+
+    @property
+    def last(self) -> ApiCall:
+        if not self._calls:
+            raise AssertionError("no call was made")
+        return self._calls[-1]
+
+    @overload
+    def __getitem__(self, index: int) -> ApiCall: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[ApiCall]: ...
+    def __getitem__(self, index: int | slice) -> ApiCall | Sequence[ApiCall]:
+        return self._calls[index]
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
+    def __repr__(self) -> str:
+        return f"CallLog({self._calls!r})"
+
+
+def describe_rejections(rejected: Sequence[ApiCall]) -> str:
+    """What strict mode says: each rejected request, its answer and its diagnosis."""
+    lines = [f"mockgateway rejected {len(rejected)} request(s) this test sent:"]
+    for call in rejected:
+        answered = (
+            f"HTTP {call.http_status}" if call.http_status != 200 else f"result {call.result}"
+        )
+        lines.append(
+            f"  {call.method} /sms/v2/std/{call.path} ({call.format}): {answered}: {call.diagnosis}"
+        )
+    return "\n".join(lines)
 
 
 class MockGateway:
@@ -64,6 +149,35 @@ class MockGateway:
         """Requests rejected for the client's own mistakes (not answers forced by a rule)."""
         return [r for r in self.requests(accepted="false") if r["rule"] is None]
 
+    def calls(self, **filters: Any) -> CallLog:
+        """API requests as typed records, with ``called``, ``call_count`` and ``last``; the
+        filters of :meth:`requests` (``endpoint=``, ``mobile=``, ``accepted=``...)."""
+        return CallLog([ApiCall.from_json(r) for r in self.requests(**filters)])
+
+    def rules(self) -> list[dict[str, Any]]:
+        """The scenario's rules and what each has seen: ``matched``, ``fired``, ``times``..."""
+        return self._items("rules", {})
+
+    # --- checks (fail a test, as pytest-httpserver's check_assertions and respx do) ------
+
+    def assert_no_rejections(self) -> None:
+        """Fail unless every request so far was accepted or decided by a rule."""
+        rejected = [c for c in self.calls(accepted=False) if c.client_error]
+        if rejected:
+            raise AssertionError(describe_rejections(rejected))
+
+    def assert_all_rules_fired(self) -> None:
+        """Fail unless every rule with ``times: N`` fired N times and every rule with ``nth``
+        fired: a rule a test counted on that never fired is a test that proves nothing."""
+        missed = [
+            f"  {r['rule']}: fired {r['fired']} of {r['times'] or 1} (matched {r['matched']})"
+            for r in self.rules()
+            if (r["times"] is not None and r["fired"] < r["times"])
+            or (r["nth"] is not None and r["fired"] == 0)
+        ]
+        if missed:
+            raise AssertionError("\n".join(["scenario rules that did not fire:", *missed]))
+
     # --- steering -----------------------------------------------------------------------
 
     def reset(self, *, restart_sequences: bool = False) -> None:
@@ -75,7 +189,9 @@ class MockGateway:
     def use_scenario(self, scenario: str | Path) -> None:
         """Replace the scenario from now on: a built-in scenario's name, a file's path, or the
         YAML text itself. Not a reset: the journal and pending reports carry on."""
-        self._call("PUT", "/_mock/scenario", scenario_text(scenario).encode("utf-8"))
+        from mockgateway.scenario.sources import resolve
+
+        self._call("PUT", "/_mock/scenario", resolve(scenario).text.encode("utf-8"))
 
     def advance(self, seconds: float) -> float:
         """Move the virtual clock on; returns once the pushes it released were attempted."""
@@ -144,36 +260,12 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def scenario_text(scenario: str | Path) -> str:
-    """The YAML of a built-in scenario's name, a file's path, or the text itself."""
-    from mockgateway.scenario.loader import builtin_names, read_named
-
-    if isinstance(scenario, Path) or (
-        "\n" not in scenario and scenario.endswith((".yaml", ".yml", ".json"))
-    ):
-        return Path(scenario).read_text(encoding="utf-8")
-    if scenario in builtin_names():
-        return read_named(scenario)
-    if "\n" not in scenario and ":" not in scenario:
-        known = ", ".join(builtin_names())
-        raise ValueError(
-            f"no file and no built-in scenario named {scenario!r} (built-in: {known}); "
-            "YAML text needs at least one key"
-        )
-    return scenario
-
-
 @contextmanager
 def running_gateway(scenario: str | Path | None = None) -> Iterator[MockGateway]:
     """Start a gateway on 127.0.0.1 (a port the OS picks) in a thread; stop it on exit."""
-    from mockgateway.scenario import load_named, load_text
+    from mockgateway.scenario.sources import resolve
 
-    if scenario is None:
-        chosen = load_named("default")
-    else:
-        text = scenario_text(scenario)
-        name = scenario if isinstance(scenario, str) and "\n" not in scenario else "scenario"
-        chosen = load_text(text, source=str(name), default_name=Path(str(name)).stem)
+    chosen = resolve(scenario).load()
     server = _ServerThread(chosen)
     server.start()
     try:

@@ -6,6 +6,8 @@ Fixtures:
     ``mockgateway_session`` — the session's handle, not reset (rarely wanted).
     ``mockgateway_scenario`` — override it (session scope) to choose the session's scenario: a
     built-in name, a file's path, or YAML text. ``MOCKGATEWAY_SCENARIO`` does the same.
+    ``mockgateway_factory`` — a :class:`GatewayFactory`: more gateways for one test, stopped
+    after it.
 
 ``--mockgateway-report=FILE.html`` writes the inbox as one file at the end of the session: every
 request each test sent through the ``mockgateway`` fixture, named by its test
@@ -20,7 +22,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
@@ -73,36 +77,42 @@ def mockgateway_session(mockgateway_scenario: str | None) -> Iterator[MockGatewa
         yield gateway
 
 
+def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    marker = request.node.get_closest_marker(MARKER)
+    options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
+    unknown = set(options) - {"scenario", "strict"}
+    if unknown:
+        pytest.fail(f"@pytest.mark.mockgateway takes scenario= and strict=, not {sorted(unknown)}")
+    return options
+
+
+def _strict(request: pytest.FixtureRequest) -> bool:
+    default = os.environ.get("MOCKGATEWAY_STRICT", "1") != "0"
+    return bool(_options(request).get("strict", default))
+
+
 @pytest.fixture
 def mockgateway(
     request: pytest.FixtureRequest,
     mockgateway_session: MockGateway,
     mockgateway_scenario: str | None,
 ) -> Iterator[MockGateway]:
-    from mockgateway.harness import scenario_text
-
-    marker = request.node.get_closest_marker(MARKER)
-    options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
-    unknown = set(options) - {"scenario", "strict"}
-    if unknown:
-        pytest.fail(f"@pytest.mark.mockgateway takes scenario= and strict=, not {sorted(unknown)}")
     gateway = mockgateway_session
-    scenario = options.get("scenario")
+    scenario = _options(request).get("scenario")
     if scenario is not None:
         gateway.use_scenario(scenario)  # a replacement: the reset makes it a clean start
     gateway.reset()  # msgids go on: unique across the session, as a service's database needs
-    strict = options.get("strict", os.environ.get("MOCKGATEWAY_STRICT", "1") != "0")
     recording = request.config.stash.get(RECORDING, None)
     after = None if recording is None else recording.mark(gateway.url, gateway.token)
     try:
         yield gateway
         if recording is not None and after is not None:
             recording.take(request.node.nodeid, gateway.url, gateway.token, after)
-        if strict:
+        if _strict(request):
             _fail_on_rejections(gateway)
     finally:
         if scenario is not None:  # the next test starts on the session's scenario again
-            gateway.use_scenario(scenario_text(mockgateway_scenario or "default"))
+            gateway.use_scenario(mockgateway_scenario or "default")
 
 
 class _ReportWriter:
@@ -137,16 +147,34 @@ class _ReportWriter:
 
 
 def _fail_on_rejections(gateway: MockGateway) -> None:
-    rejected = gateway.rejected()
-    if not rejected:
-        return
-    lines = [f"mockgateway rejected {len(rejected)} request(s) this test sent:"]
-    for record in rejected:
-        status = record.get("http_status", 200)
-        answered = f"HTTP {status}" if status != 200 else f"result {record['result']}"
-        lines.append(
-            f"  {record['method']} /sms/v2/std/{record['path']} ({record['format']}): "
-            f"{answered}: {record['diagnosis']}"
-        )
-    lines.append("(expected? mark the test with @pytest.mark.mockgateway(strict=False))")
-    pytest.fail("\n".join(lines), pytrace=False)
+    try:
+        gateway.assert_no_rejections()
+    except AssertionError as failed:
+        hint = "(expected? mark the test with @pytest.mark.mockgateway(strict=False))"
+        pytest.fail(f"{failed}\n{hint}", pytrace=False)
+
+
+class GatewayFactory(Protocol):
+    """Starts another gateway (a second provider, a second region...), stopped after the test."""
+
+    def __call__(self, scenario: str | Path | None = None) -> MockGateway: ...
+
+
+@pytest.fixture
+def mockgateway_factory(request: pytest.FixtureRequest) -> Iterator[GatewayFactory]:
+    """Start as many more gateways as a test needs, each on its own port and scenario; strict
+    mode applies to each as to ``mockgateway``."""
+    from mockgateway.harness import running_gateway
+
+    started: list[MockGateway] = []
+    with ExitStack() as stack:
+
+        def start(scenario: str | Path | None = None) -> MockGateway:
+            gateway = stack.enter_context(running_gateway(scenario))
+            started.append(gateway)
+            return gateway
+
+        yield start
+        if _strict(request):
+            for gateway in started:
+                _fail_on_rejections(gateway)

@@ -16,6 +16,7 @@ from mockgateway.client import BodyFormat, credentials, encode_body, parse_answe
 from mockgateway.domain.clock import VirtualClock
 from mockgateway.domain.gateway import Gateway
 from mockgateway.domain.records import RequestRecord
+from mockgateway.endpoints import REGISTRY
 from mockgateway.http.app import create_app
 from mockgateway.scenario import Scenario, load_text
 
@@ -67,8 +68,7 @@ class Harness:
             response = await self.client.get(f"/sms/v2/std/{endpoint}", params=params)
             assert response.status == 200
             return parse_answer(await response.read())
-        root = "rptreq" if endpoint == "get_rpt" else "mtreq"
-        body, content_type = encode_body(fmt, signed, root=root)
+        body, content_type = encode_body(fmt, signed, root=REGISTRY.request_root(endpoint))
         status, answer, _ = await self.raw(endpoint, body, content_type)
         assert status == 200
         return answer

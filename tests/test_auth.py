@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from mockgateway.client import credentials
-from mockgateway.protocol.auth import format_timestamp, md5_pwd, parse_timestamp
+from mockgateway.protocol.auth import md5_pwd, parse_timestamp
+from mockgateway.protocol.times import format_timestamp
 from tests.conftest import Harness, Start
 
 SEND = {"mobile": "85292041234", "content": "hi"}

@@ -165,12 +165,18 @@ async def test_wait_times_out_with_408_and_what_it_saw(gw: Harness) -> None:
 
 async def test_wait_for_reports_follows_the_virtual_clock(gw: Harness) -> None:
     await gw.call("send_batch", mobile="85292041234,85292041235", content="hi")
+    now = await gw.client.get("/_mock/wait", params={"reports": "2", "timeout": "0"})
+    assert (now.status, (await now.json())["seen"]) == (408, 0), "not due before time moves"
     waiting = asyncio.create_task(gw.client.get("/_mock/wait", params={"reports": "2"}))
-    await asyncio.sleep(0)
+    deadline = asyncio.get_running_loop().time() + 10
+    while gw.gateway.waiters.open_waiters() == 0:  # the long-poll is registered and waiting
+        assert asyncio.get_running_loop().time() < deadline, "the wait never registered"
+        await asyncio.sleep(0.01)
     assert not waiting.done()
     response = await gw.client.post("/_mock/clock/advance", json={"seconds": 1})
     assert response.status == 200
-    assert (await asyncio.wait_for(waiting, timeout=10)).status == 200
+    woken = await asyncio.wait_for(waiting, timeout=10)
+    assert (woken.status, (await woken.json())["seen"]) == (200, 2)
 
 
 @pytest.mark.parametrize(

@@ -132,7 +132,7 @@ async def test_a_bug_in_the_mock_answers_minus_100999_not_500(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(gw.gateway, "_dispatch", broken)
+    monkeypatch.setattr(gw.gateway, "_serve", broken)
     status, answer, _ = await gw.raw(
         "send_single", creds_json(mobile="85292041234", content="hi"), "application/json"
     )

@@ -63,3 +63,82 @@ def test_re_driven_batches_are_not_lost_when_the_push_url_is_cleared() -> None:
         gateway.set_push(None)
         fetched = post_json(f"{gateway.url}/sms/v2/std/get_rpt", credentials("J10003", "111111"))
         assert [r["mobile"] for r in fetched["rpts"]] == ["85292041234"]
+
+
+def test_the_call_log_reads_like_a_mock() -> None:
+    with running_gateway("clock: virtual\n") as gateway:
+        assert not gateway.calls().called
+        with pytest.raises(AssertionError, match="no call was made"):
+            _ = gateway.calls().last
+        fields = {**credentials("J10003", "111111"), "mobile": "85292041234", "content": "hi"}
+        post_json(f"{gateway.url}/sms/v2/std/single_send", fields)
+        post_json(f"{gateway.url}/sms/v2/std/get_rpt", {**fields, "pwd": "wrong"})
+        log = gateway.calls()
+        assert (log.called, log.call_count, len(log)) == (True, 2, 2)
+        first, last = log[0], log.last
+        assert (first.endpoint, first.path, first.result, first.accepted) == (
+            "send_single",
+            "single_send",
+            0,
+            True,
+        )
+        assert (last.endpoint, last.result, last.client_error) == ("get_rpt", -100001, True)
+        assert gateway.calls(endpoint="get_rpt").call_count == 1
+        assert first.msgids_str == [str(m) for m in first.msgids] and len(first.msgids) == 1
+
+
+def test_the_typed_record_has_every_key_of_the_listing() -> None:
+    from dataclasses import fields
+
+    from mockgateway.harness import ApiCall
+
+    with running_gateway() as gateway:
+        post_json(f"{gateway.url}/sms/v2/std/send_single", credentials("J10003", "111111"))
+        (listed,) = gateway.requests()
+    assert {f.name for f in fields(ApiCall)} == set(listed)
+
+
+def test_assert_no_rejections_names_each_rejected_request() -> None:
+    with running_gateway(
+        "rules:\n  - when: {endpoint: get_rpt}\n    respond: {result: -9}\n"
+    ) as gw:
+        creds = credentials("J10003", "111111")
+        post_json(f"{gw.url}/sms/v2/std/get_rpt", creds)  # decided by a rule: not a mistake
+        gw.assert_no_rejections()
+        post_json(f"{gw.url}/sms/v2/std/send_single", {**creds, "mobile": "1"})
+        with pytest.raises(AssertionError) as failed:
+            gw.assert_no_rejections()
+    assert str(failed.value).splitlines() == [
+        "mockgateway rejected 1 request(s) this test sent:",
+        "  POST /sms/v2/std/send_single (json): result -100274: mobile '1' has 1 digits: a "
+        "number with its country code has 7 to 15",
+    ]
+
+
+RULES = """
+rules:
+  - when: {endpoint: get_rpt, nth: 2}
+    respond: {result: -100999}
+  - when: {endpoint: send_single}
+    respond: {result: -100056}
+    times: 2
+  - when: {endpoint: send_batch}
+    respond: {result: -100057}
+"""
+
+
+def test_assert_all_rules_fired_names_rules_a_test_counted_on() -> None:
+    with running_gateway(RULES) as gateway:
+        creds = credentials("J10003", "111111")
+        with pytest.raises(AssertionError) as failed:
+            gateway.assert_all_rules_fired()
+        assert str(failed.value).splitlines() == [
+            "scenario rules that did not fire:",
+            "  rule 1 (line 3): fired 0 of 1 (matched 0)",
+            "  rule 2 (line 5): fired 0 of 2 (matched 0)",
+        ]
+        for _ in range(2):
+            post_json(f"{gateway.url}/sms/v2/std/get_rpt", creds)
+            post_json(f"{gateway.url}/sms/v2/std/send_single", creds)
+        gateway.assert_all_rules_fired()  # rule 3 has neither times nor nth: not counted on
+        assert [(r["matched"], r["fired"]) for r in gateway.rules()] == [(2, 1), (2, 2), (0, 0)]

@@ -28,6 +28,7 @@ from aiohttp.test_utils import TestServer
 
 from mockgateway.cli import control_token_for
 from mockgateway.client import credentials
+from mockgateway.domain import queries
 from mockgateway.domain.gateway import Gateway
 from mockgateway.domain.waiters import Filter, Kind
 from mockgateway.http import control
@@ -134,8 +135,8 @@ async def test_a_request_costs_the_same_with_900_waiters_open(
     not at every waiter, and never rescans the journal."""
     looked: collections.Counter[str] = collections.Counter()
 
-    def counted(kind: Kind, make: Callable[[control.Query], Filter]) -> Callable[..., Filter]:
-        def build(q: control.Query) -> Filter:
+    def counted(kind: Kind, make: Callable[[queries.Params], Filter]) -> Callable[..., Filter]:
+        def build(q: queries.Params) -> Filter:
             chosen = make(q)
 
             def matches(entry: Any) -> bool:
@@ -146,8 +147,8 @@ async def test_a_request_costs_the_same_with_900_waiters_open(
 
         return build
 
-    for kind, make in list(control.WAIT_FILTERS.items()):
-        monkeypatch.setitem(control.WAIT_FILTERS, kind, counted(kind, make))
+    for kind, make in list(queries.WAIT_FILTERS.items()):
+        monkeypatch.setitem(queries.WAIT_FILTERS, kind, counted(kind, make))
     port = port_of(gw)
     shared = [await raw_get(port, f"/_mock/wait?messages=999&mobile={NUMBER}") for _ in range(300)]
     mine = [await raw_get(port, f"/_mock/wait?messages=1&mobile=852920{i:05d}") for i in range(300)]

@@ -237,13 +237,13 @@ async def test_a_request_that_breaks_the_mock_counts_once_for_rules(
         "clock: virtual\n"
         "rules:\n  - when: {endpoint: get_rpt, nth: 2}\n    respond: {result: -100057}\n"
     )
-    from mockgateway.domain.gateway import Gateway
+    from mockgateway.domain.reporting import Reporting
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
     with monkeypatch.context() as patch:
-        patch.setattr(Gateway, "_take_reports", broken)
+        patch.setattr(Reporting, "take", broken)
         assert (await gw.call("get_rpt"))["result"] == -100999
     assert (await gw.call("get_rpt"))["result"] == -100057, "the second get_rpt is the nth=2"
 

@@ -169,3 +169,34 @@ def test_replay(mockgateway):
 """,
     )
     result.assert_outcomes(passed=3)
+
+
+def test_a_second_gateway_from_the_factory_is_strict_and_stopped_after_the_test(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(
+        pytester,
+        """
+import urllib.error, urllib.request, pytest
+from helpers import send
+
+URLS = []
+
+def test_two_providers(mockgateway, mockgateway_factory):
+    backup = mockgateway_factory("name: backup\\n")
+    URLS.append(backup.url)
+    assert backup.url != mockgateway.url
+    assert send(backup.url, "85292041234")["result"] == 0
+    assert backup.calls().call_count == 1 and not mockgateway.calls().called
+
+def test_the_second_gateway_is_gone():
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(URLS[0] + "/_mock/health", timeout=5)
+
+def test_strict_on_the_second_gateway_too(mockgateway_factory):
+    other = mockgateway_factory()
+    assert send(other.url, "85292041234", pwd="x")["result"] == -100001
+""",
+    )
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(["*POST /sms/v2/std/send_single (json): result -100001*"])

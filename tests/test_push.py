@@ -46,6 +46,19 @@ async def control(gw: Harness, path: str, **params: str) -> dict[str, Any]:
     return body
 
 
+def held_ack() -> tuple[asyncio.Event, asyncio.Event, Behaviour]:
+    """A receiver's behaviour that acknowledges once released: ``entered`` is set while a push
+    is held in flight, ``release`` lets it go."""
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_ack(body: dict[str, Any], n: int) -> tuple[int, Any]:
+        entered.set()
+        await release.wait()
+        return ack(body, n)
+
+    return entered, release, slow_ack
+
+
 def numbers(count: int, start: int = 0) -> str:
     return ",".join(f"85292{n:06d}" for n in range(start, start + count))
 
@@ -309,14 +322,7 @@ async def test_reset_stops_pushing_and_starts_afresh(
 async def test_clearing_the_url_lets_the_attempt_in_flight_finish_first(
     start: Start, receiver: Receiver
 ) -> None:
-    entered, release = asyncio.Event(), asyncio.Event()
-
-    async def slow_ack(body: dict[str, Any], n: int) -> tuple[int, Any]:
-        entered.set()
-        await release.wait()
-        return ack(body, n)
-
-    receiver.behaviour = slow_ack
+    entered, release, receiver.behaviour = held_ack()
     gw = await pushing(start, receiver)
     await gw.call("send_batch", mobile=numbers(2), content="hi")
     advancing = asyncio.create_task(advance(gw, 1))
@@ -353,3 +359,52 @@ async def test_a_lingering_batch_goes_as_soon_as_it_is_full(
     await advance(gw, 10)  # one jump: the push must happen at +3, not at the linger's +6
     (attempt,) = (await control(gw, "/_mock/pushes"))["items"]
     assert (attempt["count"], round(attempt["at"] - began, 3)) == (3, 3.0)
+
+
+async def test_a_re_driven_batch_is_pending_again_while_it_is_retried(
+    start: Start, receiver: Receiver
+) -> None:
+    entered, release, slow_ack = held_ack()
+    receiver.behaviour = lambda body, n: (500, "")
+    gw = await pushing(start, receiver, attempts=1)
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    await advance(gw, 2)
+    assert (await control(gw, "/_mock/reports", state="undelivered"))["count"] == 1
+    receiver.behaviour = slow_ack
+    assert await (await gw.client.post("/_mock/pushes/retry")).json() == {"redriven": 1}
+    await entered.wait()  # the re-driven batch is in flight
+    assert (await control(gw, "/_mock/reports", state="pending"))["count"] == 1
+    assert (await control(gw, "/_mock/reports", state="undelivered"))["count"] == 0
+    release.set()
+    await advance(gw, 0)
+    (report,) = (await control(gw, "/_mock/reports"))["items"]
+    assert (report["state"], report["seqid"]) == ("pushed", 1)
+
+
+async def test_a_failing_duplicate_leaves_its_reports_pushed(
+    start: Start, receiver: Receiver
+) -> None:
+    receiver.behaviour = lambda body, n: ack(body, n) if body["seqid"] == 1 else (500, "")
+    gw = await pushing(start, receiver, attempts=1, extra="chaos: {duplicate: 1.0}")
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    await advance(gw, 2)
+    assert [b["seqid"] for b in receiver.received] == [1, 2]
+    (report,) = (await control(gw, "/_mock/reports"))["items"]
+    assert (report["state"], report["seqid"]) == ("pushed", 1)
+    assert await (await gw.client.post("/_mock/pushes/retry")).json() == {"redriven": 0}
+
+
+async def test_clearing_the_url_sends_parked_reports_to_get_rpt_once(
+    start: Start, receiver: Receiver
+) -> None:
+    receiver.behaviour = lambda body, n: (500, "")
+    gw = await pushing(start, receiver, attempts=1)
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    await advance(gw, 2)
+    assert (await control(gw, "/_mock/reports", state="undelivered"))["count"] == 1
+    cleared = await gw.client.put("/_mock/accounts/J10003/push", json={"url": None})
+    assert cleared.status == 200
+    assert await (await gw.client.post("/_mock/pushes/retry")).json() == {"redriven": 0}
+    assert [r["mobile"] for r in (await gw.call("get_rpt"))["rpts"]] == ["85292041234"]
+    assert (await gw.call("get_rpt"))["rpts"] == []
+    assert gw.gateway.pending_reports() == 0

@@ -18,7 +18,7 @@ async def test_a_bug_in_the_gateway_answers_100999_not_http_500(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(Gateway, "_dispatch", broken)
+    monkeypatch.setattr(Gateway, "_serve", broken)
     answer = await gw.call("send_single", mobile="85292041234", content="hi")
     assert (answer["result"], answer["msgid"], answer["custid"]) == (-100999, 0, "")
     diagnosis = gw.last().diagnosis or ""
@@ -42,12 +42,13 @@ async def test_a_bug_in_the_push_sender_fails_the_attempt_and_pushing_goes_on() 
     )
     gateway.attach(sender)
     from mockgateway.client import credentials
-    from mockgateway.domain.gateway import ApiRequest
+    from mockgateway.domain.calls import ApiRequest
+    from mockgateway.endpoints import REGISTRY
     from mockgateway.protocol.codec import Format
 
     fields: dict[str, Any] = {**credentials("J10003", "111111"), "mobile": "85292041234"}
     fields["content"] = "hi"
-    request = ApiRequest("send_single", "send_single", "POST", Format.JSON, fields)
+    request = ApiRequest("send_single", REGISTRY["send_single"], "POST", Format.JSON, fields)
     assert gateway.handle(request).code == 0
     await gateway.advance(5)
     first, second = gateway.pushes

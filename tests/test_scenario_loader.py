@@ -242,3 +242,19 @@ def test_rule_numbers_are_normalised_and_endpoints_canonical() -> None:
         1,
         "EXPIRED",
     )
+
+
+def test_the_loaders_keys_and_choices_are_the_models() -> None:
+    from mockgateway.scenario.model import AccountSettings, MsgidSettings
+    from mockgateway.scenario.schema import choices, keys
+
+    assert choices(Scenario, "clock") == ("real", "virtual")
+    assert choices(MsgidSettings, "range") == ("above-2^53", "unsigned", "signed")
+    assert "networks" not in keys(AccountSettings), "derived, not written"
+    assert "warnings" not in keys(Scenario)
+    with pytest.raises(ScenarioError) as raised:
+        load_text("accounts:\n  - {userid: J10003, password: '1', networks: []}\n")
+    known = ", ".join(sorted(keys(AccountSettings)))
+    assert f"unknown key 'networks'; known keys: {known}" in str(raised.value)
+    with pytest.raises(ScenarioError, match="must be one of real, virtual; got 'fake'"):
+        load_text("clock: fake\n")

@@ -1,5 +1,7 @@
-"""The gateway itself: accounts, messages, msgids, reports, the journal and the clock.
+"""The gateway itself: accounts, messages, msgids, reports, push lines, the journal and the clock.
 
-Nothing here knows HTTP; handlers turn wire requests into :class:`ApiRequest` and render the
-:class:`Answer` that comes back.
+Nothing here knows HTTP, nor the endpoint modules: the HTTP layer hands over an
+:class:`~mockgateway.domain.calls.ApiRequest` carrying its endpoint as a
+:class:`~mockgateway.domain.calls.Service`, and renders the
+:class:`~mockgateway.domain.calls.Answer` that comes back.
 """

@@ -9,13 +9,10 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class Timer(Protocol):
@@ -99,30 +96,3 @@ class VirtualClock:
         while self.step(target):
             pass
         return self._now
-
-
-_OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})")
-
-
-def zone_of(name: str) -> tzinfo:
-    """``local``, ``UTC``, a fixed offset like ``+08:00``, or an IANA zone name."""
-    if name == "local":
-        zone = datetime.now().astimezone().tzinfo
-        return zone if zone is not None else UTC
-    if name.upper() in ("UTC", "Z"):
-        return UTC
-    match = _OFFSET.fullmatch(name)
-    if match:
-        sign = 1 if match.group(1) == "+" else -1
-        return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone {name!r}: use local, UTC, an offset like +08:00 or an IANA name"
-        ) from None
-
-
-def format_moment(epoch: float, zone: tzinfo) -> str:
-    """``YYYY-MM-DD HH:MM:SS``, the manual's ``stime``/``rtime`` form."""
-    return datetime.fromtimestamp(epoch, zone).strftime("%Y-%m-%d %H:%M:%S")

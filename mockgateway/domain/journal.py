@@ -48,6 +48,12 @@ class Journal(Generic[T]):
             if size_of is not None:
                 self.bytes -= size_of(dropped)
 
+    def clear(self, limit: int, max_bytes: int) -> None:
+        """Empty, with these limits and the counters from zero (a reset)."""
+        self._entries.clear()
+        self._limit, self._max_bytes = limit, max_bytes
+        self.bytes = self.dropped = self.total = 0
+
     def bound(self, limit: int, max_bytes: int) -> None:
         """New limits (a replaced scenario's), dropping the oldest entries past them."""
         self._limit, self._max_bytes = limit, max_bytes

@@ -7,10 +7,9 @@ libraries) or a 32-bit int fails here rather than in production.
 from __future__ import annotations
 
 import random
+from typing import get_args
 
 from mockgateway.scenario.model import MsgidRange
-
-_SPAN = 2**62  # room for ~4.6e18 msgids before a range would run out
 
 _STARTS: dict[MsgidRange, tuple[int, int]] = {
     "above-2^53": (2**53 + 1, 2**62),
@@ -34,3 +33,26 @@ class MsgidAllocator:
         first = self._next
         self._next = first + count + self._rng.randrange(1, 64)
         return first
+
+
+RANGES: tuple[MsgidRange, ...] = get_args(MsgidRange)
+
+
+class Msgids:
+    """An allocator per range, each started from the seed; one process never repeats a msgid
+    unless asked to restart."""
+
+    def __init__(self) -> None:
+        self._allocators: dict[MsgidRange, MsgidAllocator] = {}
+
+    def start(self, rng: random.Random, *, restart: bool) -> None:
+        """Draw each range's start from ``rng`` (always, so later draws do not depend on it);
+        the allocators start there on ``restart`` or when there are none yet."""
+        starts = [random.Random(rng.random()) for _ in RANGES]
+        if restart or not self._allocators:
+            self._allocators = {
+                k: MsgidAllocator(k, r) for k, r in zip(RANGES, starts, strict=True)
+            }
+
+    def take(self, kind: MsgidRange, count: int) -> int:
+        return self._allocators[kind].take(count)

@@ -1,10 +1,15 @@
-"""Pushing status reports to an account's receiver: batches, seqids, retries, parking.
+"""Pushing to an account's receiver: batches, seqids, retries, parking, whatever is pushed.
 
-One :class:`PushWorker` per account with a push URL. A batch keeps its seqid through every retry
-so a receiver can de-duplicate, later batches wait behind it so order holds, and a batch that
-runs out of attempts is parked (visible, re-drivable), never dropped. Reports count as pushed only
-once acknowledged. The HTTP exchange itself is injected as a :data:`Sender`, so this module knows
-no HTTP library.
+A :class:`PushLine` is an account's push state (seqids, the batch being tried, parked batches)
+and every change to it, as plain synchronous methods; a :class:`PushWorker` drives one line: it
+waits until something is due, sends, journals, and tells the line how each attempt ended. A batch
+keeps its seqid through every retry so a receiver can de-duplicate, later batches wait behind it
+so order holds, and a batch that runs out of attempts is parked (visible, re-drivable), never
+dropped. Items count as pushed only once acknowledged, and duplicates never count.
+
+What is pushed is described by a :class:`PushKind`: status reports now, inbound messages next,
+through the same line and worker. An item needs only what the line uses (:class:`Pushable`). The
+HTTP exchange itself is injected as a :data:`Sender`, so this module knows no HTTP library.
 """
 
 from __future__ import annotations
@@ -14,19 +19,49 @@ import heapq
 import logging
 import random
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from mockgateway.domain.clock import Clock
 from mockgateway.domain.journal import Journal
-from mockgateway.domain.records import PushAttempt, Report, ReportState
+from mockgateway.domain.records import PushAttempt, ReportState
 from mockgateway.protocol import push
-from mockgateway.protocol.auth import format_timestamp
+from mockgateway.protocol.times import format_timestamp
 from mockgateway.scenario.model import PushSettings
 
 log = logging.getLogger(__name__)
+
+
+class Pushable(Protocol):
+    """What a push line needs of an item: when it falls due, its place among items due at the
+    same moment, its msgid for the journal, and where it was pushed."""
+
+    seqid: int | None
+    left_at: float | None
+
+    @property
+    def due(self) -> float: ...
+    @property
+    def order(self) -> int: ...
+    @property
+    def msgid(self) -> int: ...
+
+
+T = TypeVar("T", bound=Pushable)
+
+Move = Callable[[T, ReportState], None]
+"""Sets an item's state and tells whoever counts the moves (the gateway's events)."""
+
+
+@dataclass(frozen=True)
+class PushKind(Generic[T]):
+    """One kind of push: its wire exchange and how an item becomes a record of its list."""
+
+    exchange: push.Exchange
+    record: Callable[[T, tzinfo], Mapping[str, Any]]
+    """An item as the push carries it, its times written in the account's zone."""
 
 
 @dataclass(frozen=True)
@@ -44,9 +79,9 @@ Sender = Callable[[str, dict[str, Any], float], Awaitable[Delivery]]
 
 
 @dataclass
-class Batch:
+class Batch(Generic[T]):
     seqid: int
-    reports: list[Report]
+    items: list[T]
     attempts: int = 0
     next_at: float = 0.0
     duplicate: bool = False
@@ -54,28 +89,28 @@ class Batch:
     """Shared by every attempt's journal entry, so retries cost no copies."""
 
     def __post_init__(self) -> None:
-        self.msgids = [r.msgid for r in self.reports]
+        self.msgids = [item.msgid for item in self.items]
 
 
 @dataclass
-class ReportQueue:
-    """An account's reports not yet handed out, by due time then arrival."""
+class Outbox(Generic[T]):
+    """An account's items not yet handed out (by a get or a push), by due time then arrival."""
 
-    heap: list[tuple[float, int, Report]] = field(default_factory=list)
+    heap: list[tuple[float, int, T]] = field(default_factory=list)
 
-    def schedule(self, report: Report) -> None:
-        heapq.heappush(self.heap, (report.due, report.order, report))
+    def schedule(self, item: T) -> None:
+        heapq.heappush(self.heap, (item.due, item.order, item))
 
-    def take_due(self, now: float, limit: int) -> list[Report]:
-        taken: list[Report] = []
+    def take_due(self, now: float, limit: int) -> list[T]:
+        taken: list[T] = []
         while self.heap and len(taken) < limit and self.heap[0][0] <= now:
             taken.append(heapq.heappop(self.heap)[2])
         return taken
 
-    def take_newest_due(self, now: float, limit: int) -> list[Report]:
+    def take_newest_due(self, now: float, limit: int) -> list[T]:
         everything = self.take_due(now, len(self.heap))
-        for report in everything[:-limit]:
-            self.schedule(report)
+        for item in everything[:-limit]:
+            self.schedule(item)
         return list(reversed(everything[-limit:]))
 
     def next_due(self) -> float | None:
@@ -84,8 +119,8 @@ class ReportQueue:
     def next_due_after(self, moment: float) -> float | None:
         """The earliest due time later than ``moment``.
 
-        Walks the heap from the root, entering only reports already due, so it costs about as
-        many steps as there are due reports (fewer than a batch while a batch lingers).
+        Walks the heap from the root, entering only items already due, so it costs about as
+        many steps as there are due items (fewer than a batch while a batch lingers).
         """
         heap, best = self.heap, None
         stack = [0] if heap else []
@@ -102,28 +137,172 @@ class ReportQueue:
         return len(self.heap)
 
 
-@dataclass
-class PushLine:
-    """An account's push state that outlives any one worker (seqids, parked batches)."""
+class PushLine(Generic[T]):
+    """An account's push state that outlives any one worker, and every change to it."""
 
-    settings: PushSettings | None
-    next_seqid: int = 1
-    current: Batch | None = None
-    """The batch being attempted or waiting to be retried; later ones wait behind it."""
-    queued: deque[Batch] = field(default_factory=deque)
-    """Re-driven and duplicate batches, pushed before new ones."""
-    parked: list[Batch] = field(default_factory=list)
+    def __init__(self, settings: PushSettings | None, outbox: Outbox[T], move: Move[T]) -> None:
+        self.settings = settings
+        """None: not pushing (items wait in the outbox for a get)."""
+        self.outbox = outbox
+        self._move = move
+        self.next_seqid = 1
+        self.current: Batch[T] | None = None
+        """The batch being attempted or waiting to be retried; later ones wait behind it."""
+        self.backlog: deque[Batch[T]] = deque()
+        """Batches formed earlier that go before any new one: re-driven and duplicate batches,
+        and the batch a new receiver gets first."""
+        self.parked: list[Batch[T]] = []
+
+    @property
+    def pushing(self) -> bool:
+        return self.settings is not None
 
     def new_seqid(self) -> int:
         seqid = self.next_seqid
         self.next_seqid += 1
         return seqid
 
+    def batches(self) -> Iterator[Batch[T]]:
+        if self.current is not None:
+            yield self.current
+        yield from self.backlog
+        yield from self.parked
+
+    def pending(self) -> int:
+        """Items in a batch and not acknowledged (parked ones included); duplicates never count:
+        their items were acknowledged already."""
+        return sum(len(b.items) for b in self.batches() if not b.duplicate)
+
+    def undelivered(self) -> int:
+        return sum(len(b.items) for b in self.parked)
+
+    # --- what the worker asks and tells ----------------------------------------------------
+
+    def ready(self, now: float) -> Batch[T] | None:
+        """The batch to attempt now, forming a new one from the outbox when it is time."""
+        settings = self.settings
+        if settings is None:
+            return None
+        if self.current is not None:
+            return self.current if self.current.next_at <= now else None
+        if self.backlog:
+            self.current = self.backlog.popleft()
+            return self.current
+        cutoff = now - settings.chaos.delay
+        oldest = self.outbox.next_due()
+        if oldest is None or oldest > cutoff:
+            return None
+        size = settings.batch_size
+        if settings.chaos.reorder:
+            items = self.outbox.take_newest_due(cutoff, size)
+        else:
+            items = self.outbox.take_due(cutoff, size)
+        if len(items) < size and oldest + settings.linger > cutoff:
+            for item in items:
+                self.outbox.schedule(item)
+            return None
+        self.current = Batch(self.new_seqid(), items)
+        for item in items:
+            item.seqid = self.current.seqid
+        return self.current
+
+    def deadline(self, now: float) -> float | None:
+        """When :meth:`ready` may next have a batch, if nothing else changes."""
+        settings = self.settings
+        if settings is None:
+            return None
+        if self.current is not None:
+            return self.current.next_at
+        oldest = self.outbox.next_due()
+        if oldest is None:
+            return None
+        held = settings.chaos.delay
+        if not settings.linger:
+            return oldest + held
+        # A lingering batch goes when its wait is over, or earlier when the next item to fall
+        # due may fill it.
+        following = self.outbox.next_due_after(now - held)
+        deadline = oldest + held + settings.linger
+        return deadline if following is None else min(deadline, following + held)
+
+    def acknowledged(self, batch: Batch[T], now: float, rng: random.Random) -> None:
+        """The receiver took ``batch``: its items are pushed (once: a duplicate changes nothing);
+        chaos may push them again under a new seqid."""
+        settings = self.settings
+        assert settings is not None
+        self.current = None
+        if batch.duplicate:
+            return
+        for item in batch.items:
+            self._move(item, ReportState.PUSHED)
+            item.seqid = batch.seqid
+            item.left_at = now
+        chance = settings.chaos.duplicate
+        if chance and rng.random() < chance:
+            self.backlog.append(Batch(self.new_seqid(), list(batch.items), duplicate=True))
+
+    def failed(self, batch: Batch[T], now: float, rng: random.Random) -> float | None:
+        """The attempt failed: when the batch is tried again, or None when it ran out of
+        attempts and is parked (a duplicate is dropped: its items were pushed already)."""
+        settings = self.settings
+        assert settings is not None
+        self.current = None
+        if batch.attempts >= settings.retry.attempts:
+            if not batch.duplicate:
+                for item in batch.items:
+                    self._move(item, ReportState.UNDELIVERED)
+                self.parked.append(batch)
+            return None
+        batch.next_at = now + settings.retry.wait_before(batch.attempts + 1, rng)
+        self.current = batch
+        return batch.next_at
+
+    # --- what the gateway changes (its worker stopped) --------------------------------------
+
+    def repoint(self, settings: PushSettings | None) -> None:
+        """New push settings; None stops pushing and releases every item not acknowledged."""
+        if settings is None:
+            self.release()
+            return
+        if self.current is not None and not self.current.duplicate:
+            self.backlog.appendleft(self.current)  # the new receiver gets it first
+        self.current = None
+        self.settings = settings
+
+    def release(self) -> None:
+        """Stop pushing: every item not acknowledged (in flight, in the backlog, parked) goes
+        back to the outbox, for a get."""
+        for batch in list(self.batches()):
+            if not batch.duplicate:
+                for item in batch.items:
+                    item.seqid = None
+                    self._move(item, ReportState.PENDING)
+                    self.outbox.schedule(item)
+        self.current, self.settings = None, None
+        self.backlog.clear()
+        self.parked.clear()
+
+    def redrive(self) -> int:
+        """Parked batches go again with their seqids (to the outbox when not pushing); returns
+        how many."""
+        parked, self.parked = self.parked, []
+        for batch in parked:
+            for item in batch.items:
+                self._move(item, ReportState.PENDING)
+            if self.pushing:
+                self.backlog.append(Batch(batch.seqid, batch.items))
+            else:
+                for item in batch.items:
+                    item.seqid = None
+                    self.outbox.schedule(item)
+        return len(parked)
+
 
 @dataclass
-class PushContext:
+class PushContext(Generic[T]):
     """What a worker needs from the gateway, passed in so it holds no reference to it."""
 
+    kind: PushKind[T]
     userid: str
     password: str
     zone: tzinfo
@@ -132,17 +311,13 @@ class PushContext:
     sender: Sender
     journal: Journal[PushAttempt]
     rng: random.Random
-    rpt_of: Callable[[Report], dict[str, Any]]
-    move: Callable[[Report, ReportState], None]
-    """Sets a report's state (the gateway's waits count the moves)."""
     push_changed: Callable[[PushAttempt], None]
     """Told when an attempt starts and when it has its outcome."""
 
 
-class PushWorker:
-    def __init__(self, line: PushLine, queue: ReportQueue, context: PushContext) -> None:
+class PushWorker(Generic[T]):
+    def __init__(self, line: PushLine[T], context: PushContext[T]) -> None:
         self.line = line
-        self.queue = queue
         self.ctx = context
         self._wake = asyncio.Event()
         self.idle = asyncio.Event()
@@ -154,7 +329,7 @@ class PushWorker:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     def poke(self) -> None:
-        """Something changed (a report, the clock, the settings): look again."""
+        """Something changed (an item, the clock, the settings): look again."""
         self.idle.clear()
         self._wake.set()
 
@@ -176,60 +351,14 @@ class PushWorker:
     async def _run(self) -> None:
         try:
             while not self._stopping:
-                batch = self._ready_batch()
+                now = self.ctx.clock.now()
+                batch = self.line.ready(now)
                 if batch is None:
-                    await self._sleep(self._next_deadline())
+                    await self._sleep(self.line.deadline(now))
                 else:
                     await self._attempt(batch)
         finally:
             self.idle.set()
-
-    def _ready_batch(self) -> Batch | None:
-        line, settings = self.line, self.line.settings
-        if settings is None:
-            return None
-        now = self.ctx.clock.now()
-        if line.current is not None:
-            return line.current if line.current.next_at <= now else None
-        if line.queued:
-            line.current = line.queued.popleft()
-            return line.current
-        cutoff = now - settings.chaos.delay
-        oldest = self.queue.next_due()
-        if oldest is None or oldest > cutoff:
-            return None
-        size = settings.batch_size
-        if settings.chaos.reorder:
-            reports = self.queue.take_newest_due(cutoff, size)
-        else:
-            reports = self.queue.take_due(cutoff, size)
-        if len(reports) < size and oldest + settings.linger > cutoff:
-            for report in reports:
-                self.queue.schedule(report)
-            return None
-        line.current = Batch(line.new_seqid(), reports)
-        for report in reports:
-            report.seqid = line.current.seqid
-        return line.current
-
-    def _next_deadline(self) -> float | None:
-        settings = self.line.settings
-        if settings is None:
-            return None
-        if self.line.current is not None:
-            return self.line.current.next_at
-        oldest = self.queue.next_due()
-        if oldest is None:
-            return None
-        held = settings.chaos.delay
-        if not settings.linger:
-            return oldest + held
-        # A lingering batch goes when its wait is over, or earlier when the next report to fall
-        # due may fill it.
-        cutoff = self.ctx.clock.now() - held
-        following = self.queue.next_due_after(cutoff)
-        deadline = oldest + held + settings.linger
-        return deadline if following is None else min(deadline, following + held)
 
     async def _sleep(self, deadline: float | None) -> None:
         timer = None if deadline is None else self.ctx.clock.call_at(deadline, self.poke)
@@ -239,15 +368,14 @@ class PushWorker:
         if timer is not None:
             timer.cancel()
 
-    async def _attempt(self, batch: Batch) -> None:
+    async def _attempt(self, batch: Batch[T]) -> None:
         settings = self.line.settings
         assert settings is not None
-        ctx = self.ctx
+        ctx, exchange = self.ctx, self.ctx.kind.exchange
         batch.attempts += 1
         timestamp = format_timestamp(datetime.fromtimestamp(ctx.wall(), ctx.zone))
-        body = push.envelope(
-            ctx.userid, ctx.password, timestamp, batch.seqid, [ctx.rpt_of(r) for r in batch.reports]
-        )
+        records = [ctx.kind.record(item, ctx.zone) for item in batch.items]
+        body = push.envelope(exchange, ctx.userid, ctx.password, timestamp, batch.seqid, records)
         record = PushAttempt(
             userid=ctx.userid,
             seqid=batch.seqid,
@@ -270,40 +398,19 @@ class PushWorker:
             reason: str | None = delivery.error
         else:
             assert delivery.http_status is not None
-            lenient = settings.ack == "lenient"
-            verdict = push.judge(delivery.http_status, delivery.body, batch.seqid, lenient=lenient)
-            reason, record.warning = verdict
+            reason, record.warning = push.judge(
+                delivery.http_status,
+                delivery.body,
+                batch.seqid,
+                exchange=exchange,
+                lenient=settings.ack == "lenient",
+            )
         now = ctx.clock.now()
-        self.line.current = None
         if reason is None:
             record.outcome = "acknowledged"
-            self._acknowledged(batch, now)
+            self.line.acknowledged(batch, now, ctx.rng)
         else:
             record.outcome = f"failed: {reason}"
-            if batch.attempts >= settings.retry.attempts:
-                record.parked = True
-                self._park(batch)
-            else:
-                batch.next_at = now + settings.retry.wait_before(batch.attempts + 1, ctx.rng)
-                record.next_retry_at = batch.next_at
-                self.line.current = batch
+            record.next_retry_at = self.line.failed(batch, now, ctx.rng)
+            record.parked = record.next_retry_at is None
         ctx.push_changed(record)
-
-    def _acknowledged(self, batch: Batch, now: float) -> None:
-        settings = self.line.settings
-        assert settings is not None
-        if not batch.duplicate:
-            for report in batch.reports:
-                self.ctx.move(report, ReportState.PUSHED)
-                report.seqid = batch.seqid
-                report.left_at = now
-            chance = settings.chaos.duplicate
-            if chance and self.ctx.rng.random() < chance:
-                again = Batch(self.line.new_seqid(), list(batch.reports), duplicate=True)
-                self.line.queued.append(again)
-
-    def _park(self, batch: Batch) -> None:
-        if not batch.duplicate:
-            for report in batch.reports:
-                self.ctx.move(report, ReportState.UNDELIVERED)
-            self.line.parked.append(batch)

@@ -4,30 +4,40 @@ An account has at most one worker. Replacing it (a new push URL at run time) wai
 attempt in flight to get its answer, so two replacements of one account take turns instead of
 each starting a worker; and a reset or a stop that comes in between makes a pending replacement
 moot, so no worker outlives the state it was made for and keeps pushing unseen.
+
+It listens to the gateway's events: something new scheduled for an account wakes its worker.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from typing import Any
 
+from mockgateway.domain.events import Listener
 from mockgateway.domain.push import PushWorker
+from mockgateway.domain.records import Report
 
-MakeWorker = Callable[[], PushWorker]
+MakeWorker = Callable[[], PushWorker[Any]]
 
 
-class PushWorkers:
+class PushWorkers(Listener):
     def __init__(self) -> None:
-        self._workers: dict[str, PushWorker] = {}
+        self._workers: dict[str, PushWorker[Any]] = {}
         self._turns: dict[str, asyncio.Lock] = {}
         self._generation = 0
         """Bumped by every reset and stop: replacements begun before it do nothing."""
 
-    def get(self, userid: str) -> PushWorker | None:
+    def get(self, userid: str) -> PushWorker[Any] | None:
         return self._workers.get(userid)
 
-    def __iter__(self) -> Iterator[PushWorker]:
+    def __iter__(self) -> Iterator[PushWorker[Any]]:
         return iter(list(self._workers.values()))
+
+    def report_scheduled(self, report: Report) -> None:
+        worker = self._workers.get(report.message.userid)
+        if worker is not None:
+            worker.poke()
 
     def start(self, userid: str, make: MakeWorker) -> None:
         """Start the account's worker unless it has one."""

@@ -1,5 +1,7 @@
-"""The Montnets endpoints under /sms/v2/std/: read the request, ask the gateway, render.
+"""The Montnets endpoints under /sms/v2/std/: find the endpoint, read the request, ask the
+gateway, render the endpoint's answer.
 
+Generic over the endpoint registry (``mockgateway/endpoints/``): nothing here names an endpoint.
 Nothing a client sends can make these handlers answer with a stack trace or an HTTP 500: parse
 errors become body-format codes, and a bug in the mock itself becomes -100999 with the exception
 in the journal.
@@ -7,44 +9,46 @@ in the journal.
 
 from __future__ import annotations
 
-import logging
-
 from aiohttp import web
 
-from mockgateway.domain.gateway import ApiRequest
+from mockgateway.domain.calls import ApiRequest
+from mockgateway.domain.gateway import UNKNOWN_ENDPOINT
+from mockgateway.endpoints import REGISTRY
 from mockgateway.http import faults
 from mockgateway.http.keys import GATEWAY
-from mockgateway.protocol import answers
 from mockgateway.protocol.codec import Fields, Format, detect_format, parse, render
 from mockgateway.protocol.errors import Code, GatewayError
-from mockgateway.protocol.limits import MAX_BODY
+from mockgateway.protocol.limits import MAX_BODY, path_shown
 
-log = logging.getLogger(__name__)
+PREFIX = "/sms/v2/std/"
 
 
 def endpoint_of(request: web.Request) -> str:
     """The canonical endpoint a request was for, or ``unknown`` (a bounded metrics label)."""
-    route = answers.ROUTES.get(request.match_info.get("endpoint", ""))
-    return answers.UNKNOWN if route is None else route.endpoint
+    endpoint = REGISTRY.find(request.match_info.get("endpoint", ""))
+    return UNKNOWN_ENDPOINT if endpoint is None else endpoint.name
 
 
 async def montnets(request: web.Request) -> web.StreamResponse:
-    name = request.match_info["endpoint"]
-    route = answers.ROUTES.get(name)
+    spelling = request.match_info["endpoint"]
     gateway = request.app[GATEWAY]
-    if route is None:
-        gateway.refuse_unknown(name, request.method, request.remote or "")
+    edition = gateway.scenario.edition
+    endpoint = REGISTRY.find(spelling)
+    if endpoint is None or not endpoint.serves(edition):
+        shown = path_shown(spelling)
+        diagnosis = REGISTRY.diagnose(spelling, edition)
+        gateway.refuse_unknown(shown, request.method, request.remote or "", diagnosis)
         return web.json_response(
             {
-                "error": f"unknown endpoint {answers.path_shown(name)!r}",
-                "endpoints": [f"/sms/v2/std/{known}" for known in answers.ROUTES],
+                "error": f"unknown endpoint {shown!r}",
+                "endpoints": [PREFIX + known for known in REGISTRY.spellings(edition)],
             },
             status=404,
         )
     fmt, fields, warnings, rejected, size = await _read(request)
     api_request = ApiRequest(
-        path=name,
-        endpoint=route.endpoint,
+        spelling=spelling,
+        endpoint=endpoint,
         method=request.method,
         format=fmt,
         fields=fields,
@@ -53,21 +57,13 @@ async def montnets(request: web.Request) -> web.StreamResponse:
         size=size,
     )
     answer = gateway.handle(api_request, rejected)
-    try:
-        payload = answers.build(
-            route.shape,
-            answer.code,
-            sent=[(m.msgid, m.mobile) for m in answer.messages],
-            custid=answer.custid,
-            rpts=answer.rpts,
-        )
-        body, content_type = render(fmt, route.xml_root, payload)
+    with answer.slot:
+        payload = endpoint.answer(spelling, answer.code, answer.result)
+        body, content_type = render(fmt, endpoint.answer_root, payload, endpoint.items)
         response = web.Response(body=body, headers={"Content-Type": content_type})
         if answer.fault is not None:
             return await faults.apply(request, answer.fault, response)
         return response
-    finally:
-        answer.release()
 
 
 async def _read(

@@ -8,23 +8,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol, TypeVar
 
 from aiohttp import web
 
 from mockgateway.domain.clock import VirtualClock
 from mockgateway.domain.gateway import Gateway
-from mockgateway.domain.records import Message, PushAttempt, Report, ReportState, RequestRecord
-from mockgateway.domain.waiters import Filter, Kind
+from mockgateway.domain.journal import Journal
+from mockgateway.domain.queries import (
+    WAIT_FILTERS,
+    BadFilter,
+    MessageQuery,
+    Params,
+    PushQuery,
+    ReportQuery,
+    RequestQuery,
+)
+from mockgateway.domain.waiters import Kind
 from mockgateway.http.keys import GATEWAY, STOPPING
+from mockgateway.http.serializers import (
+    message_json,
+    push_json,
+    report_json,
+    request_json,
+    rule_json,
+)
 from mockgateway.http.stopping import settle
-from mockgateway.http.views import message_view, push_view, report_view, request_view
-from mockgateway.protocol import mobiles
 from mockgateway.scenario import ScenarioError, load_text
 from mockgateway.scenario.loader import is_http_url
 
 routes = web.RouteTableDef()
+T = TypeVar("T")
 
 
 def _listing(items: list[dict[str, Any]], dropped: int) -> web.Response:
@@ -35,135 +50,22 @@ def _error(message: str, status: int) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-Query = Mapping[str, str]
-
-
-def _wanted_number(q: Query) -> str | None:
-    """The ``mobile`` filter as digits (any of the three forms), once per listing or wait."""
-    wanted = q.get("mobile")
-    if wanted is None:
-        return None
-    return mobiles.normalise(wanted.strip()) or wanted.strip()
-
-
-class BadFilter(ValueError):
-    """A filter value that cannot be read; the control API answers 400 with it."""
-
-
-def _since(q: Query) -> float | None:
-    try:
-        return float(q["since"]) if "since" in q else None
-    except ValueError:
-        raise BadFilter(f"since must be epoch seconds, got {q['since']!r}") from None
-
-
-def _key(q: Query, *names: str) -> tuple[str | None, ...]:
-    return tuple(q.get(name) for name in names)
-
-
-def message_filter(q: Query) -> Filter:
-    since, number = _since(q), _wanted_number(q)
-    custid, userid = q.get("custid"), q.get("userid")
-
-    def matches(m: Message) -> bool:
-        return (
-            (number is None or number == m.mobile_digits)
-            and (custid is None or custid == m.custid)
-            and (userid is None or userid == m.userid)
-            and (since is None or m.submitted_at >= since)
-        )
-
-    return Filter(_key(q, "mobile", "custid", "userid", "since"), matches, number)
-
-
-def request_filter(q: Query) -> Filter:
-    accepted = q.get("accepted")
-    if accepted not in (None, "true", "false"):
-        raise BadFilter(f"accepted must be true or false, got {accepted!r}")
-    number, endpoint, userid = _wanted_number(q), q.get("endpoint"), q.get("userid")
-
-    def matches(r: RequestRecord) -> bool:
-        return (
-            (endpoint is None or endpoint == r.endpoint)
-            and (userid is None or userid == r.userid)
-            and (accepted is None or (accepted == "true") == r.accepted)
-            and (number is None or number in r.numbers())
-        )
-
-    return Filter(_key(q, "mobile", "endpoint", "userid", "accepted"), matches, number)
-
-
-def report_filter(q: Query) -> Filter:
-    """Reports by number and account; their ``state`` is kept apart, as it changes over time."""
-    state = q.get("state")
-    if state is not None and state not in {s.value for s in ReportState}:
-        known = ", ".join(s.value for s in ReportState)
-        raise BadFilter(f"state must be one of {known}, got {state!r}")
-    number, userid = _wanted_number(q), q.get("userid")
-
-    def matches(r: Report) -> bool:
-        return (number is None or number == r.message.mobile_digits) and (
-            userid is None or userid == r.message.userid
-        )
-
-    states = None if state is None else frozenset({ReportState(state)})
-    return Filter(_key(q, "mobile", "userid", "state"), matches, number, states)
-
-
-def pushed_filter(q: Query) -> Filter:
-    """Reports acknowledged by a receiver: the report filter, counting only the state pushed."""
-    reports = report_filter(q)
-    states = frozenset({ReportState.PUSHED}) & (reports.states or frozenset(ReportState))
-    return Filter(reports.key, reports.matches, reports.number, states)
-
-
-def select_messages(gateway: Gateway, q: Query) -> list[Message]:
-    matches = message_filter(q).matches
-    return [m for m in gateway.messages if matches(m)]
-
-
-def select_requests(gateway: Gateway, q: Query) -> list[RequestRecord]:
-    matches = request_filter(q).matches
-    return [r for r in gateway.requests if matches(r)]
-
-
-def select_reports(gateway: Gateway, q: Query) -> list[Report]:
-    chosen = report_filter(q)
-    return [r for r in gateway.reports if chosen.matches(r) and chosen.admits(r.state)]
-
-
-def select_pushes(gateway: Gateway, q: Query) -> list[PushAttempt]:
-    outcome = q.get("outcome")
-    return [
-        p
-        for p in gateway.pushes
-        if q.get("userid", p.userid) == p.userid
-        and q.get("seqid", str(p.seqid)) == str(p.seqid)
-        and (outcome is None or p.outcome.startswith(outcome))
-    ]
-
-
-WAIT_FILTERS: dict[Kind, Callable[[Query], Filter]] = {
-    Kind.MESSAGES: message_filter,
-    Kind.REQUESTS: request_filter,
-    Kind.REPORTS: report_filter,
-    Kind.PUSHED: pushed_filter,
-}
-"""What ``/_mock/wait`` can wait for; ``reports`` counts reports that have fallen due."""
+class _Query(Protocol[T]):
+    def select(self, entries: Iterable[T]) -> list[T]: ...
 
 
 def _listed(
     request: web.Request,
-    select: Callable[[Gateway, Query], list[Any]],
-    view: Callable[[Any], dict[str, Any]],
-    dropped: Callable[[Gateway], int],
+    parse: Callable[[Params], _Query[T]],
+    journal: Callable[[Gateway], Journal[T]],
+    serialize: Callable[[T], dict[str, Any]],
 ) -> web.Response:
-    gateway = request.app[GATEWAY]
+    entries = journal(request.app[GATEWAY])
     try:
-        items = [view(item) for item in select(gateway, request.query)]
+        items = [serialize(item) for item in parse(request.query).select(entries)]
     except BadFilter as error:
         return _error(str(error), 400)
-    return _listing(items, dropped(gateway))
+    return _listing(items, entries.dropped)
 
 
 @routes.get("/_mock/health")
@@ -177,29 +79,37 @@ async def health(request: web.Request) -> web.Response:
 
 @routes.get("/_mock/messages")
 async def messages(request: web.Request) -> web.Response:
-    return _listed(request, select_messages, message_view, lambda g: g.messages.dropped)
+    return _listed(request, MessageQuery.parse, lambda g: g.messages, message_json)
 
 
 @routes.get("/_mock/requests")
 async def requests(request: web.Request) -> web.Response:
-    return _listed(request, select_requests, request_view, lambda g: g.requests.dropped)
+    return _listed(request, RequestQuery.parse, lambda g: g.requests, request_json)
 
 
 @routes.get("/_mock/reports")
 async def reports(request: web.Request) -> web.Response:
-    return _listed(request, select_reports, report_view, lambda g: g.reports.dropped)
+    return _listed(request, ReportQuery.parse, lambda g: g.reports, report_json)
 
 
 @routes.get("/_mock/pushes")
 async def pushes(request: web.Request) -> web.Response:
-    return _listed(request, select_pushes, push_view, lambda g: g.pushes.dropped)
+    return _listed(request, PushQuery.parse, lambda g: g.pushes, push_json)
+
+
+@routes.get("/_mock/rules")
+async def rules(request: web.Request) -> web.Response:
+    """The scenario's rules and what each has seen since the last reset or scenario."""
+    book = request.app[GATEWAY].rules
+    items = [rule_json(rule, count) for rule, count in zip(book.rules, book.counts, strict=True)]
+    return _listing(items, 0)
 
 
 @routes.post("/_mock/pushes/retry")
 async def retry_pushes(request: web.Request) -> web.Response:
     gateway = request.app[GATEWAY]
     userid = request.query.get("userid")
-    if userid is not None and userid not in gateway.account_userids():
+    if userid is not None and gateway.accounts.get(userid) is None:
         return _error(f"no account {userid!r}", 404)
     return web.json_response({"redriven": gateway.retry_parked(userid)})
 
@@ -208,8 +118,8 @@ async def retry_pushes(request: web.Request) -> web.Response:
 async def set_push(request: web.Request) -> web.Response:
     gateway = request.app[GATEWAY]
     userid = request.match_info["userid"]
-    if userid not in gateway.account_userids():
-        known = ", ".join(gateway.account_userids())
+    if gateway.accounts.get(userid) is None:
+        known = ", ".join(a.userid for a in gateway.accounts)
         return _error(f"no account {userid!r} (accounts: {known})", 404)
     try:
         body = await request.json()
@@ -297,7 +207,7 @@ MAX_WAIT = 300.0
 """Five minutes: longer than any test should wait, short enough that nothing waits for ever."""
 
 
-def _wait_timeout(q: Query) -> float:
+def _wait_timeout(q: Params) -> float:
     text = q.get("timeout")
     if text is None:
         return DEFAULT_WAIT

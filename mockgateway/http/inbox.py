@@ -21,12 +21,12 @@ from aiohttp import web
 
 from mockgateway.domain.gateway import Gateway
 from mockgateway.domain.journal import Journal
+from mockgateway.domain.queries import BadFilter
 from mockgateway.domain.records import Message
 from mockgateway.http import live
-from mockgateway.http.control import BadFilter
 from mockgateway.http.inbox_filters import about, choose
 from mockgateway.http.keys import GATEWAY
-from mockgateway.http.views import message_view, push_view, report_view, request_view
+from mockgateway.http.serializers import message_json, push_json, report_json, request_json
 from mockgateway.inbox.items import Item, message_item, push_item, request_item
 from mockgateway.inbox.page import ASSETS, SERVED_POLICY, read
 
@@ -135,7 +135,7 @@ async def _reports_of(gateway: Gateway, messages: list[Message]) -> dict[int, li
         for report in reports[start : start + CHUNK]:
             found = wanted.get(id(report.message))
             if found is not None:
-                found.append(report_view(report))
+                found.append(report_json(report))
         await asyncio.sleep(0)
     return wanted
 
@@ -164,7 +164,7 @@ async def feed(request: web.Request) -> web.Response:
         )
         reports = await _reports_of(gateway, [m for _, m in page.entries])
         items = [
-            {**message_item(message_view(m), reports[id(m)]), "pos": pos} for pos, m in page.entries
+            {**message_item(message_json(m), reports[id(m)]), "pos": pos} for pos, m in page.entries
         ]
         dropped = gateway.messages.dropped
     elif kind == "pushes":
@@ -174,7 +174,7 @@ async def feed(request: web.Request) -> web.Response:
             before=before,
             limit=limit,
         )
-        items = [{**push_item(push_view(p)), "pos": pos} for pos, p in page.entries]
+        items = [{**push_item(push_json(p)), "pos": pos} for pos, p in page.entries]
         dropped = gateway.pushes.dropped
     else:
         only_rejected = kind == "rejected"
@@ -184,7 +184,7 @@ async def feed(request: web.Request) -> web.Response:
             before=before,
             limit=limit,
         )
-        items = [{**request_item(request_view(r)), "pos": pos} for pos, r in page.entries]
+        items = [{**request_item(request_json(r)), "pos": pos} for pos, r in page.entries]
         dropped = gateway.requests.dropped
     return web.json_response(
         {

@@ -9,8 +9,8 @@ from typing import Any
 
 from mockgateway.domain.clock import VirtualClock
 from mockgateway.domain.gateway import Gateway
+from mockgateway.domain.queries import BadFilter, MessageQuery, RequestQuery
 from mockgateway.domain.records import Message, PushAttempt, RequestRecord
-from mockgateway.http.control import BadFilter, message_filter, request_filter
 
 MAX_SEARCH = 200
 """Characters of a search; a longer one is a mistake, not a search."""
@@ -53,8 +53,8 @@ def choose(q: Mapping[str, str]) -> Chosen:
     if len(needle) > MAX_SEARCH:
         raise BadFilter(f"a search is at most {MAX_SEARCH} characters")
     userid = q.get("userid") or None
-    by_message = message_filter(q).matches
-    by_request = request_filter(q).matches
+    by_message = MessageQuery.parse(q).matches
+    by_request = RequestQuery.parse(q).matches
 
     def found(texts: Iterable[object]) -> bool:
         return not needle or any(needle in str(t).casefold() for t in texts if t is not None)
@@ -93,5 +93,5 @@ def about(gateway: Gateway) -> dict[str, Any]:
     return {
         "now": gateway.clock.now(),
         "clock": "virtual" if isinstance(gateway.clock, VirtualClock) else "real",
-        "accounts": gateway.account_userids(),
+        "accounts": [state.settings.userid for state in gateway.accounts],
     }

@@ -27,12 +27,12 @@ from aiohttp import web
 
 from mockgateway.domain.events import Listener
 from mockgateway.domain.gateway import Gateway
+from mockgateway.domain.queries import BadFilter
 from mockgateway.domain.records import Message, PushAttempt, Report, ReportState, RequestRecord
-from mockgateway.http.control import BadFilter
 from mockgateway.http.inbox_filters import Chosen, about, choose
 from mockgateway.http.keys import GATEWAY, STOPPING
+from mockgateway.http.serializers import message_json, push_json, report_json, request_json
 from mockgateway.http.stopping import settle
-from mockgateway.http.views import message_view, push_view, report_view, request_view
 from mockgateway.inbox.items import Item, message_item, push_item, request_item
 
 routes = web.RouteTableDef()
@@ -120,20 +120,20 @@ def _render(happening: Happening, chosen: Chosen) -> bytes | None:
     if name == "message":
         if not chosen.message(record):
             return None
-        return _event(name, {**message_item(message_view(record)), "pos": pos})
+        return _event(name, {**message_item(message_json(record)), "pos": pos})
     if name == "request":
         if not chosen.request(record):
             return None
-        return _event(name, {**request_item(request_view(record)), "pos": pos})
+        return _event(name, {**request_item(request_json(record)), "pos": pos})
     if name == "report":
         if not chosen.message(record.message):
             return None
-        view = report_view(record)
+        view = report_json(record)
         return _event(name, {**view, "message_state": record.message.report_state()})
     if name == "push":
         if not chosen.push(record):
             return None
-        view = push_item(push_view(record))
+        view = push_item(push_json(record))
         return _event(name, view if pos is None else {**view, "pos": pos})
     return _event(name)
 

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from mockgateway.protocol.errors import Code, GatewayError
+from mockgateway.protocol.times import format_timestamp
 
 FIXED_STRING = "00000000"
 
@@ -20,10 +21,6 @@ def md5_pwd(userid: str, password: str, timestamp: str) -> str:
     """``md5(UPPER(userid) + "00000000" + password + timestamp)`` in lowercase hex."""
     raw = f"{userid.upper()}{FIXED_STRING}{password}{timestamp}"
     return hashlib.md5(raw.encode("utf-8")).hexdigest()
-
-
-def format_timestamp(moment: datetime) -> str:
-    return moment.strftime("%m%d%H%M%S")
 
 
 def parse_timestamp(timestamp: str, now: datetime) -> datetime | None:

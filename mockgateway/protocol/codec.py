@@ -260,18 +260,21 @@ def _text_or_bytes(raw: bytes) -> str | bytes:
 
 # --- answers -------------------------------------------------------------------------------
 
-_XML_ITEM = {"messages": "message", "rpts": "rpt"}
+_NO_ITEMS: Mapping[str, str] = {}
 JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "application/xml; charset=utf-8"
 
 
-def render(fmt: Format, root: str, answer: Mapping[str, Any]) -> tuple[bytes, str]:
+def render(
+    fmt: Format, root: str, answer: Mapping[str, Any], items: Mapping[str, str] = _NO_ITEMS
+) -> tuple[bytes, str]:
     """Serialise an answer: XML requests get XML (under ``root``), all others compact JSON.
 
-    ``answer`` must already be in the manual's key order; JSON keeps it as given.
+    ``answer`` must already be in the manual's key order; JSON keeps it as given. ``items``
+    names the XML element of each list's items (``rpts`` holds ``rpt``s; others ``item``).
     """
     if fmt is Format.XML:
-        return render_xml(root, answer).encode("utf-8"), XML_TYPE
+        return render_xml(root, answer, items).encode("utf-8"), XML_TYPE
     return render_json(answer).encode("utf-8"), JSON_TYPE
 
 
@@ -282,21 +285,21 @@ def render_json(answer: Mapping[str, Any]) -> str:
     return _JSON.encode(answer)
 
 
-def render_xml(root: str, answer: Mapping[str, Any]) -> str:
+def render_xml(root: str, answer: Mapping[str, Any], items: Mapping[str, str] = _NO_ITEMS) -> str:
     parts = ['<?xml version="1.0" encoding="utf-8"?>']
-    _xml_element(parts, root, answer)
+    _xml_element(parts, root, answer, items)
     return "".join(parts)
 
 
-def _xml_element(parts: list[str], name: str, value: Any) -> None:
+def _xml_element(parts: list[str], name: str, value: Any, items: Mapping[str, str]) -> None:
     parts.append(f"<{name}>")
     if isinstance(value, Mapping):
         for key, item in value.items():
-            _xml_element(parts, key, item)
+            _xml_element(parts, key, item, items)
     elif isinstance(value, list):
-        item_name = _XML_ITEM.get(name, "item")
+        item_name = items.get(name, "item")
         for item in value:
-            _xml_element(parts, item_name, item)
+            _xml_element(parts, item_name, item, items)
     elif value is not None:
         parts.append(escape(str(value)))
     parts.append(f"</{name}>")

@@ -154,3 +154,12 @@ def shown(value: str, limit: int = 40) -> str:
     if len(value) <= limit:
         return repr(value)
     return f"{value[:limit]!r}… ({len(value)} characters)"
+
+
+def path_shown(name: str, limit: int = 64) -> str:
+    """A path as the journal and a 404 keep it: at most ``limit`` characters, and nothing that
+    could break a log line or a JSON encoder (controls, lone surrogates)."""
+    cut = name if len(name) <= limit else name[:limit] + "…"
+    if cut.isprintable():
+        return cut
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in cut)

@@ -1,12 +1,15 @@
-"""The push of status reports (manual 2.3): the RPT_REQ envelope and judging the RPT_RESP.
+"""Pushes (manual 2.3): the request envelope and judging the receiver's answer.
 
-Pure functions; the domain decides what to push and when, the HTTP layer sends it.
+Pure functions over an :class:`Exchange`, the wire description of one kind of push: status reports
+(``RPT_REQ``/``RPT_RESP``, :data:`REPORTS`) now, inbound messages (``MO_REQ``/``MO_RESP``) next.
+The domain decides what to push and when, the HTTP layer sends it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
 from mockgateway.protocol.auth import md5_pwd
@@ -22,18 +25,43 @@ def errdesc(text: str, body: PushBody = "json") -> str:
     return text if body == "json" else url_encode(text)
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One kind of push on the wire: its command, the answer that acknowledges it, the key of
+    its list and how many items one request may carry."""
+
+    cmd: str
+    answer_cmd: str
+    list_key: str
+    max_batch: int
+
+    @property
+    def expected(self) -> str:
+        """The acknowledgement, as a diagnosis shows it."""
+        return f'{{"cmd":"{self.answer_cmd}","seqid":N,"result":0}}'
+
+
+REPORTS = Exchange("RPT_REQ", "RPT_RESP", "rpts", 500)
+"""Status reports (manual 2.3): at most 500 a request."""
+
+
 def envelope(
-    userid: str, password: str, timestamp: str, seqid: int, rpts: Sequence[dict[str, Any]]
+    exchange: Exchange,
+    userid: str,
+    password: str,
+    timestamp: str,
+    seqid: int,
+    items: Sequence[Any],
 ) -> dict[str, Any]:
-    """The RPT_REQ body, keys in the manual's order; ``pwd`` by the MD5 rule so the receiver
+    """The request body, keys in the manual's order; ``pwd`` by the MD5 rule so the receiver
     can check that the push comes from the gateway."""
     return {
         "userid": userid,
         "pwd": md5_pwd(userid, password, timestamp),
         "timestamp": timestamp,
-        "cmd": "RPT_REQ",
+        "cmd": exchange.cmd,
         "seqid": seqid,
-        "rpts": list(rpts),
+        exchange.list_key: list(items),
     }
 
 
@@ -47,18 +75,25 @@ class Verdict(NamedTuple):
 
 
 _KEYS = ("cmd", "seqid", "result")
-_EXPECTED = '{"cmd":"RPT_RESP","seqid":N,"result":0}'
 
 
-def judge(http_status: int, body: bytes, seqid: int, *, lenient: bool = False) -> Verdict:
+def judge(
+    http_status: int,
+    body: bytes,
+    seqid: int,
+    *,
+    exchange: Exchange,
+    lenient: bool = False,
+) -> Verdict:
     """Whether an answer acknowledges push ``seqid``.
 
-    Only HTTP 200 with ``{"cmd":"RPT_RESP","seqid":<same>,"result":0}`` acknowledges. A lenient
+    Only HTTP 200 with ``{"cmd":"RPT_RESP","seqid":<same>,"result":0}`` (the exchange's answer
+    command) acknowledges. A lenient
     account (``push.ack: lenient``, for receivers that cannot be changed) takes any 2xx that does
     not refuse the batch outright (a non-zero result, however spelt), and keeps the strict
     reason as a warning.
     """
-    reason = _strict_failure(http_status, body, seqid)
+    reason = _strict_failure(http_status, body, seqid, exchange)
     if reason is None:
         return Verdict(None)
     if not lenient or not 200 <= http_status < 300:
@@ -69,14 +104,14 @@ def judge(http_status: int, body: bytes, seqid: int, *, lenient: bool = False) -
     return Verdict(None, f"acknowledged only because push.ack is lenient: {reason}")
 
 
-def _strict_failure(http_status: int, body: bytes, seqid: int) -> str | None:
+def _strict_failure(http_status: int, body: bytes, seqid: int, exchange: Exchange) -> str | None:
     if http_status != 200:
         return f"HTTP {http_status}: only 200 acknowledges"
     answer = _json_object(body)
     if not isinstance(answer, dict):
         if answer is _NOT_JSON:
             shown = body[:60].decode("utf-8", "replace")
-            return f"the answer is not JSON ({shown!r}): send {_EXPECTED}"
+            return f"the answer is not JSON ({shown!r}): send {exchange.expected}"
         return f"the answer is JSON {type(answer).__name__}, not an object"
     misspelt = [k for k in answer if isinstance(k, str) and k.lower() in _KEYS and k not in _KEYS]
     missing = [k for k in _KEYS if k not in answer]
@@ -84,11 +119,11 @@ def _strict_failure(http_status: int, body: bytes, seqid: int) -> str | None:
         shown = ", ".join(repr(k) for k in misspelt)
         return (
             f"the answer spells {shown}; the manual's keys are lowercase {', '.join(_KEYS)} "
-            f"(keys are case-sensitive): send {_EXPECTED}"
+            f"(keys are case-sensitive): send {exchange.expected}"
         )
     cmd = answer.get("cmd")
-    if cmd != "RPT_RESP":
-        return f"cmd is {cmd!r}, not 'RPT_RESP'"
+    if cmd != exchange.answer_cmd:
+        return f"cmd is {cmd!r}, not {exchange.answer_cmd!r}"
     got = answer.get("seqid")
     if isinstance(got, str):
         return f"seqid is the string {got!r}: send the integer {seqid}"

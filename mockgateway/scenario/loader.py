@@ -15,8 +15,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
+from mockgateway.endpoints import REGISTRY
 from mockgateway.protocol import errors, mobiles
-from mockgateway.protocol.answers import ROUTES
+from mockgateway.protocol.times import zone_of
 from mockgateway.scenario import reader
 from mockgateway.scenario.model import (
     AccountSettings,
@@ -24,17 +25,20 @@ from mockgateway.scenario.model import (
     Delay,
     Fault,
     FaultKind,
+    JournalSettings,
     Match,
-    MsgidRange,
+    MsgidSettings,
     Outcome,
     PushChaos,
     PushSettings,
     ReportOverride,
     ReportSettings,
+    Respond,
     RetrySettings,
     Rule,
     Scenario,
 )
+from mockgateway.scenario.schema import choices, keys, words
 
 Path_ = reader.Path_
 
@@ -58,12 +62,9 @@ class ScenarioError(Exception):
 
 
 def load_file(path: str | Path) -> Scenario:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(str(path), 0, f"cannot read: {exc}")]) from None
-    return load_text(text, source=str(path), default_name=path.stem)
+    from mockgateway.scenario.sources import from_file
+
+    return from_file(Path(path)).load()
 
 
 READY_MADE = "mockgateway.scenarios"
@@ -95,7 +96,9 @@ def read_named(name: str) -> str:
 
 def load_named(name: str) -> Scenario:
     """A ready-made scenario shipped in the package, by name (``default``, ...)."""
-    return load_text(read_named(name), source=f"{name}.yaml", default_name=name)
+    from mockgateway.scenario.sources import builtin
+
+    return builtin(name).load()
 
 
 def load_text(text: str, *, source: str = "<scenario>", default_name: str = "scenario") -> Scenario:
@@ -230,72 +233,18 @@ def _kind(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-_TOP = frozenset(
-    {
-        "name",
-        "seed",
-        "clock",
-        "edition",
-        "auth",
-        "msgids",
-        "numbers",
-        "gbk",
-        "allowed_ips",
-        "max_connections",
-        "push",
-        "accounts",
-        "reports",
-        "rules",
-        "journal",
-    }
-)
-_SHARED = frozenset({"auth", "msgids", "numbers", "gbk", "allowed_ips", "max_connections", "push"})
-_ACCOUNT = _SHARED | {"userid", "password"}
-_AUTH = frozenset({"timestamp_window", "lockout_after", "lockout_seconds", "plaintext", "timezone"})
-_MSGIDS = frozenset({"range"})
-_PUSH = frozenset({"url", "batch_size", "timeout", "linger", "retry", "chaos", "ack"})
-_RETRY = frozenset({"attempts", "backoff", "max_backoff", "jitter"})
-_CHAOS = frozenset({"duplicate", "reorder", "delay"})
-_REPORTS = frozenset({"delay", "outcomes"})
-_DELAY = frozenset({"min", "max", "median", "p99"})
-_OUTCOME = frozenset({"weight", "status", "errcode", "errdesc"})
-_RULE = frozenset({"when", "respond", "fault", "report", "times"})
-_WHEN = frozenset(
-    {
-        "endpoint",
-        "userid",
-        "mobile",
-        "mobile_prefix",
-        "countrycode",
-        "content",
-        "custid",
-        "nth",
-        "every",
-        "probability",
-    }
-)
-_FAULT_KINDS: tuple[FaultKind, ...] = (
-    "http_status",
-    "delay",
-    "drop_connection",
-    "garbage_body",
-    "truncated_body",
-    "stall",
-)
-_FAULT = frozenset({*_FAULT_KINDS, "retry_after", "accepted"})
-_REPORT = frozenset({"status", "errcode", "errdesc", "delay", "lost"})
-_RESPOND = frozenset({"result"})
-_ENDPOINTS = {path: route.endpoint for path, route in ROUTES.items()}
-"""Every path a rule may name, to the canonical endpoint it stands for."""
-_JOURNAL = frozenset({"limit", "max_bytes"})
-_RANGES: tuple[MsgidRange, ...] = ("above-2^53", "unsigned", "signed")
+_SHARED = keys(AccountSettings) - {"userid", "password"}
+"""What the top level gives as every account's default."""
+_FAULT_KINDS: tuple[FaultKind, ...] = cast(Any, words(FaultKind))
 STALL_SECONDS = 120.0
 """A stall with no length given outlasts any sensible client timeout."""
 
 
 def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
-    top = c.mapping((), data, _TOP)
-    c.choice(("edition",), top.get("edition"), "international", ("international",))
+    top = c.mapping((), data, keys(Scenario) | _SHARED)
+    edition = c.choice(
+        ("edition",), top.get("edition"), Scenario.edition, choices(Scenario, "edition")
+    )
     base = AccountSettings(userid="", password="")
     base = _account_fields(c, (), top, base)
     accounts_raw = top.get("accounts")
@@ -318,28 +267,35 @@ def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         c.fail(("seed",), f"must be a whole number, got {_kind(seed)}")
         seed = None
-    journal = c.mapping(("journal",), top.get("journal", {}), _JOURNAL)
+    journal = c.mapping(("journal",), top.get("journal", {}), keys(JournalSettings))
     userids = {a.userid for a in accounts}
     return Scenario(
         name=c.string(("name",), top.get("name"), default_name),
         seed=seed,
-        clock=cast(Any, c.choice(("clock",), top.get("clock"), "real", ("real", "virtual"))),
+        clock=cast(
+            Any, c.choice(("clock",), top.get("clock"), Scenario.clock, choices(Scenario, "clock"))
+        ),
+        edition=cast(Any, edition),
         accounts=tuple(accounts),
         reports=_reports(c, ("reports",), top.get("reports", {})),
         rules=_rules(c, top.get("rules"), userids),
-        journal_limit=c.integer(("journal", "limit"), journal.get("limit"), 100_000, minimum=1),
-        journal_max_bytes=c.integer(
-            ("journal", "max_bytes"),
-            journal.get("max_bytes"),
-            Scenario.journal_max_bytes,
-            minimum=64 * 1024,
-            maximum=2**40,
+        journal=JournalSettings(
+            limit=c.integer(
+                ("journal", "limit"), journal.get("limit"), JournalSettings.limit, minimum=1
+            ),
+            max_bytes=c.integer(
+                ("journal", "max_bytes"),
+                journal.get("max_bytes"),
+                JournalSettings.max_bytes,
+                minimum=64 * 1024,
+                maximum=2**40,
+            ),
         ),
     )
 
 
 def _account(c: _Check, path: Path_, raw: Any, base: AccountSettings) -> AccountSettings:
-    fields = c.mapping(path, raw, _ACCOUNT)
+    fields = c.mapping(path, raw, keys(AccountSettings))
     userid = c.string((*path, "userid"), fields.get("userid"), "")
     if not userid:
         c.fail(path, "an account needs a userid")
@@ -359,19 +315,30 @@ def _account_fields(
     c: _Check, path: Path_, fields: dict[str, Any], base: AccountSettings
 ) -> AccountSettings:
     """The settings that both the top level (as defaults) and each account may give."""
-    msgids = c.mapping((*path, "msgids"), fields.get("msgids", {}), _MSGIDS)
+    msgids = c.mapping((*path, "msgids"), fields.get("msgids", {}), keys(MsgidSettings))
     return replace(
         base,
         auth=_auth(c, (*path, "auth"), fields.get("auth", {}), base.auth),
         numbers=cast(
             Any,
             c.choice(
-                (*path, "numbers"), fields.get("numbers"), base.numbers, ("strict", "relaxed")
+                (*path, "numbers"),
+                fields.get("numbers"),
+                base.numbers,
+                choices(AccountSettings, "numbers"),
             ),
         ),
         gbk=c.boolean((*path, "gbk"), fields.get("gbk"), base.gbk),
-        msgids=cast(
-            Any, c.choice((*path, "msgids", "range"), msgids.get("range"), base.msgids, _RANGES)
+        msgids=MsgidSettings(
+            cast(
+                Any,
+                c.choice(
+                    (*path, "msgids", "range"),
+                    msgids.get("range"),
+                    base.msgids.range,
+                    choices(MsgidSettings, "range"),
+                ),
+            )
         ),
         allowed_ips=_allowed_ips(c, (*path, "allowed_ips"), fields.get("allowed_ips"), base),
         max_connections=c.integer(
@@ -410,7 +377,7 @@ def _push(
     raw = fields["push"]
     if raw is None:
         return None
-    given = c.mapping(path, raw, _PUSH)
+    given = c.mapping(path, raw, keys(PushSettings))
     url = given.get("url", base.url if base else None)
     if url is None:
         c.fail(path, "push needs a url (http://host:port/path)")
@@ -419,8 +386,8 @@ def _push(
         c.fail((*path, "url"), f"{url!r} is not an http:// or https:// URL with a host")
         url = ""
     inherited = base or PushSettings(url="")
-    retry = c.mapping((*path, "retry"), given.get("retry", {}), _RETRY)
-    chaos = c.mapping((*path, "chaos"), given.get("chaos", {}), _CHAOS)
+    retry = c.mapping((*path, "retry"), given.get("retry", {}), keys(RetrySettings))
+    chaos = c.mapping((*path, "chaos"), given.get("chaos", {}), keys(PushChaos))
     r0, h0 = inherited.retry, inherited.chaos
     backoff = c.number((*path, "retry", "backoff"), retry.get("backoff"), r0.backoff)
     max_backoff = c.number(
@@ -459,7 +426,8 @@ def _push(
             delay=c.number((*path, "chaos", "delay"), chaos.get("delay"), h0.delay),
         ),
         ack=cast(
-            Any, c.choice((*path, "ack"), given.get("ack"), inherited.ack, ("strict", "lenient"))
+            Any,
+            c.choice((*path, "ack"), given.get("ack"), inherited.ack, choices(PushSettings, "ack")),
         ),
     )
 
@@ -476,14 +444,12 @@ def is_http_url(url: str) -> bool:
 
 
 def _auth(c: _Check, path: Path_, raw: Any, base: AuthSettings) -> AuthSettings:
-    fields = c.mapping(path, raw, _AUTH)
+    fields = c.mapping(path, raw, keys(AuthSettings))
     window: float | None = base.timestamp_window
     if "timestamp_window" in fields:
         value = fields["timestamp_window"]
         window = None if value is None else c.number((*path, "timestamp_window"), value, 300.0)
     timezone = c.string((*path, "timezone"), fields.get("timezone"), base.timezone)
-    from mockgateway.domain.clock import zone_of
-
     try:
         zone_of(timezone)
     except ValueError as exc:
@@ -509,7 +475,7 @@ def _delay(c: _Check, path: Path_, raw: Any, default: Delay) -> Delay:
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         fixed = c.number(path, raw, 1.0)
         return Delay(fixed, fixed)
-    parts = c.mapping(path, raw, _DELAY)
+    parts = c.mapping(path, raw, keys(Delay))
     if not parts:
         return default
     if "median" in parts or "p99" in parts:
@@ -530,7 +496,7 @@ def _delay(c: _Check, path: Path_, raw: Any, default: Delay) -> Delay:
 
 
 def _reports(c: _Check, path: Path_, raw: Any) -> ReportSettings:
-    fields = c.mapping(path, raw, _REPORTS)
+    fields = c.mapping(path, raw, keys(ReportSettings))
     delay = _delay(c, (*path, "delay"), fields.get("delay"), ReportSettings().delay)
     outcomes_raw = fields.get("outcomes")
     if outcomes_raw is None:
@@ -546,15 +512,15 @@ def _reports(c: _Check, path: Path_, raw: Any) -> ReportSettings:
 
 
 def _outcome(c: _Check, path: Path_, raw: Any) -> Outcome:
-    fields = c.mapping(path, raw, _OUTCOME)
-    errcode = c.string((*path, "errcode"), fields.get("errcode"), "DELIVRD")
+    fields = c.mapping(path, raw, keys(Outcome))
+    errcode = c.string((*path, "errcode"), fields.get("errcode"), Outcome.errcode)
     status = c.integer(
         (*path, "status"), fields.get("status"), 0 if errcode == "DELIVRD" else 1, minimum=-(2**31)
     )
     _check_status(c, path, status, errcode)
     errdesc = fields.get("errdesc")
     return Outcome(
-        weight=c.number((*path, "weight"), fields.get("weight"), 1.0),
+        weight=c.number((*path, "weight"), fields.get("weight"), Outcome.weight),
         status=status,
         errcode=errcode,
         errdesc=None if errdesc is None else c.string((*path, "errdesc"), errdesc, ""),
@@ -582,11 +548,11 @@ def _rules(c: _Check, raw: Any, userids: set[str]) -> tuple[Rule, ...]:
 
 
 def _rule(c: _Check, path: Path_, raw: Any, index: int, userids: set[str]) -> Rule:
-    fields = c.mapping(path, raw, _RULE)
+    fields = c.mapping(path, raw, keys(Rule))
     when = _when(c, (*path, "when"), fields.get("when", {}), userids)
-    respond: int | None = None
+    respond: Respond | None = None
     if "respond" in fields:
-        given = c.mapping((*path, "respond"), fields["respond"], _RESPOND)
+        given = c.mapping((*path, "respond"), fields["respond"], keys(Respond))
         result = given.get("result")
         if result is None:
             c.fail((*path, "respond"), "respond needs a result code, as {result: -100999}")
@@ -598,7 +564,7 @@ def _rule(c: _Check, path: Path_, raw: Any, index: int, userids: set[str]) -> Ru
                 "0 is success: leave respond out to let the request through",
             )
         else:
-            respond = result
+            respond = Respond(result)
             if not errors.is_known(result) and not errors.is_domestic(result):
                 c.warn(
                     (*path, "respond", "result"),
@@ -625,14 +591,15 @@ def _rule(c: _Check, path: Path_, raw: Any, index: int, userids: set[str]) -> Ru
 
 
 def _when(c: _Check, path: Path_, raw: Any, userids: set[str]) -> Match:
-    fields = c.mapping(path, raw, _WHEN)
+    fields = c.mapping(path, raw, keys(Match))
     endpoint = fields.get("endpoint")
     if endpoint is not None:
-        if endpoint not in _ENDPOINTS:
-            c.fail((*path, "endpoint"), f"must be one of {', '.join(_ENDPOINTS)}; got {endpoint!r}")
+        names = REGISTRY.names()
+        if endpoint not in names:
+            c.fail((*path, "endpoint"), f"must be one of {', '.join(names)}; got {endpoint!r}")
             endpoint = None
         else:
-            endpoint = _ENDPOINTS[endpoint]
+            endpoint = names[endpoint]
     userid = fields.get("userid")
     if userid is not None:
         userid = c.string((*path, "userid"), userid, "")
@@ -690,7 +657,7 @@ def _number(c: _Check, path: Path_, raw: Any, *, whole: bool) -> str | None:
 
 
 def _fault(c: _Check, path: Path_, raw: Any) -> Fault | None:
-    fields = c.mapping(path, raw, _FAULT)
+    fields = c.mapping(path, raw, keys(Fault) | set(_FAULT_KINDS))
     kinds = [k for k in _FAULT_KINDS if k in fields]
     if len(kinds) != 1:
         c.fail(path, f"give exactly one of {', '.join(_FAULT_KINDS)}; got {len(kinds)}")
@@ -724,7 +691,7 @@ def _fault(c: _Check, path: Path_, raw: Any) -> Fault | None:
 
 
 def _report(c: _Check, path: Path_, raw: Any) -> ReportOverride:
-    fields = c.mapping(path, raw, _REPORT)
+    fields = c.mapping(path, raw, keys(ReportOverride))
     lost = c.boolean((*path, "lost"), fields.get("lost"), False)
     if lost and len(fields) > 1:
         c.fail(path, "lost: true means no report: the other keys would never apply")

@@ -9,7 +9,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from mockgateway.scenario.schema import NOT_A_KEY
+
 MsgidRange = Literal["above-2^53", "unsigned", "signed"]
+ClockKind = Literal["real", "virtual"]
+NumberRules = Literal["strict", "relaxed"]
+AckMode = Literal["strict", "lenient"]
+Edition = Literal["international"]
+"""The API edition: V5.13 (international). The domestic V5.7.2 edition comes next."""
 
 
 @dataclass(frozen=True)
@@ -62,9 +69,16 @@ class PushSettings:
     """Seconds to wait for a batch to fill before pushing a partial one."""
     retry: RetrySettings = RetrySettings()
     chaos: PushChaos = PushChaos()
-    ack: Literal["strict", "lenient"] = "strict"
+    ack: AckMode = "strict"
     """``lenient`` takes any 2xx that does not refuse the batch, for receivers that cannot be
     changed; what the manual would not accept is kept as a warning on the attempt."""
+
+
+@dataclass(frozen=True)
+class MsgidSettings:
+    range: MsgidRange = "above-2^53"
+    """``above-2^53`` (and below 2^63), ``unsigned`` (at or above 2^63), or ``signed``
+    (negative)."""
 
 
 @dataclass(frozen=True)
@@ -72,10 +86,10 @@ class AccountSettings:
     userid: str
     password: str
     auth: AuthSettings = field(default_factory=AuthSettings)
-    numbers: Literal["strict", "relaxed"] = "strict"
+    numbers: NumberRules = "strict"
     gbk: bool = True
     """Accept GBK content (with a warning); False rejects it."""
-    msgids: MsgidRange = "above-2^53"
+    msgids: MsgidSettings = MsgidSettings()
     allowed_ips: tuple[str, ...] = ()
     """Addresses or networks (CIDR) allowed to call; empty allows any."""
     max_connections: int = 100
@@ -114,10 +128,11 @@ class Delay:
 
 @dataclass(frozen=True)
 class Outcome:
-    weight: float
-    status: int
-    errcode: str
-    errdesc: str | None
+    weight: float = 1.0
+    status: int = 0
+    """Written in the file, 0 for DELIVRD and 1 for any other errcode unless given."""
+    errcode: str = "DELIVRD"
+    errdesc: str | None = None
     """None lets the gateway write an operator-style text (seeded)."""
 
 
@@ -179,8 +194,11 @@ FaultKind = Literal[
 
 @dataclass(frozen=True)
 class Fault:
-    kind: FaultKind
-    seconds: float = 0.0
+    """In the file, the kind is the key: ``{http_status: 503}``, ``{delay: 2}``,
+    ``{drop_connection: true}``..."""
+
+    kind: FaultKind = field(metadata=NOT_A_KEY)
+    seconds: float = field(default=0.0, metadata=NOT_A_KEY)
     """How long for ``delay`` and ``stall``."""
     http_status: int = 0
     retry_after: float | None = None
@@ -210,15 +228,21 @@ class ReportOverride:
 
 
 @dataclass(frozen=True)
+class Respond:
+    result: int
+    """Any Montnets code but 0."""
+
+
+@dataclass(frozen=True)
 class Rule:
-    index: int
+    index: int = field(metadata=NOT_A_KEY)
     """Position in the scenario's list, from 0 (as ``mockgateway check`` paths say: rules.0)."""
     when: Match
-    respond: int | None = None
+    respond: Respond | None = None
     fault: Fault | None = None
     report: ReportOverride | None = None
     times: int | None = None
-    line: int = 0
+    line: int = field(default=0, metadata=NOT_A_KEY)
 
     def describe(self) -> str:
         """How the journal names the rule: counted from 1 in file order, as people count."""
@@ -229,17 +253,23 @@ DEFAULT_ACCOUNT = AccountSettings(userid="J10003", password="111111")
 
 
 @dataclass(frozen=True)
+class JournalSettings:
+    limit: int = 100_000
+    """Entries kept per journal (requests, messages, reports, pushes); the oldest go first."""
+    max_bytes: int = 256 * 1024 * 1024
+    """Bytes (roughly) each journal may hold; the oldest entries go first past it."""
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str = "default"
     seed: int | None = None
     """None draws a fresh seed at start (and keeps it across resets)."""
-    clock: Literal["real", "virtual"] = "real"
+    clock: ClockKind = "real"
+    edition: Edition = "international"
     accounts: tuple[AccountSettings, ...] = (DEFAULT_ACCOUNT,)
     reports: ReportSettings = ReportSettings()
     rules: tuple[Rule, ...] = ()
-    journal_limit: int = 100_000
-    """Entries kept per journal (requests, messages, reports, pushes); the oldest go first."""
-    journal_max_bytes: int = 256 * 1024 * 1024
-    """Bytes (roughly) each journal may hold; the oldest entries go first past it."""
-    warnings: tuple[str, ...] = field(default=(), compare=False)
+    journal: JournalSettings = JournalSettings()
+    warnings: tuple[str, ...] = field(default=(), compare=False, metadata=NOT_A_KEY)
     """Things that are allowed but probably not meant (``mockgateway check`` prints them)."""

@@ -1,4 +1,4 @@
-"""How the control API shows journal entries: plain JSON, msgids also as strings.
+"""Journal entries as the control API serializes them: plain JSON, msgids also as strings.
 
 msgids appear both as numbers and as strings (``msgid_str``) because JavaScript clients cannot
 hold a 64-bit integer in a number.
@@ -10,9 +10,11 @@ from typing import Any
 from urllib.parse import quote_from_bytes
 
 from mockgateway.domain.records import Message, PushAttempt, Report, RequestRecord
+from mockgateway.domain.rulebook import RuleCount
+from mockgateway.scenario.model import Rule
 
 
-def message_view(message: Message) -> dict[str, Any]:
+def message_json(message: Message) -> dict[str, Any]:
     return {
         "msgid": message.msgid,
         "msgid_str": str(message.msgid),
@@ -43,7 +45,7 @@ def _printable(given: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def request_view(record: RequestRecord) -> dict[str, Any]:
+def request_json(record: RequestRecord) -> dict[str, Any]:
     return {
         "id": record.id,
         "at": record.at,
@@ -67,7 +69,7 @@ def request_view(record: RequestRecord) -> dict[str, Any]:
     }
 
 
-def report_view(report: Report) -> dict[str, Any]:
+def report_json(report: Report) -> dict[str, Any]:
     message = report.message
     return {
         "msgid": message.msgid,
@@ -87,7 +89,7 @@ def report_view(report: Report) -> dict[str, Any]:
     }
 
 
-def push_view(attempt: PushAttempt) -> dict[str, Any]:
+def push_json(attempt: PushAttempt) -> dict[str, Any]:
     return {
         "userid": attempt.userid,
         "seqid": attempt.seqid,
@@ -104,4 +106,17 @@ def push_view(attempt: PushAttempt) -> dict[str, Any]:
         "next_retry_at": attempt.next_retry_at,
         "parked": attempt.parked,
         "duplicate": attempt.duplicate,
+    }
+
+
+def rule_json(rule: Rule, count: RuleCount) -> dict[str, Any]:
+    return {
+        "rule": rule.describe(),
+        "index": rule.index,
+        "line": rule.line,
+        "times": rule.times,
+        "nth": rule.when.nth,
+        "every": rule.when.every,
+        "matched": count.matched,
+        "fired": count.fired,
     }

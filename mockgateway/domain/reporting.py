@@ -1,0 +1,106 @@
+"""Status reports: one per segment of each accepted message, with a drawn outcome and delay;
+taken by get_rpt, each once, oldest first; and pushed (:data:`REPORT_PUSH`).
+
+Every change of a report's state goes through the mover (:func:`mover`), so the gateway's events
+hear of each one.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import tzinfo
+from typing import TYPE_CHECKING
+
+from mockgateway.domain.events import Events
+from mockgateway.domain.journal import Journal
+from mockgateway.domain.outcomes import OutcomeDrawer
+from mockgateway.domain.push import Move, PushKind
+from mockgateway.domain.records import Message, Report, ReportState
+from mockgateway.protocol import push
+from mockgateway.protocol.reports import Rpt, get_rpt_errdesc, rpt_record
+from mockgateway.protocol.times import format_moment
+from mockgateway.scenario.model import ReportOverride
+
+if TYPE_CHECKING:
+    from mockgateway.domain.accounts import AccountState
+    from mockgateway.domain.calls import Call
+
+
+def mover(events: Events) -> Move[Report]:
+    def move(report: Report, state: ReportState) -> None:
+        before, report.state = report.state, state
+        if before is not state:
+            events.report_moved(report, before)
+
+    return move
+
+
+def rpt_of(report: Report, zone: tzinfo, errdesc: str) -> Rpt:
+    """One report on the wire; ``errdesc`` comes encoded as the way it travels asks."""
+    message = report.message
+    return rpt_record(
+        msgid=message.msgid,
+        custid=message.custid,
+        pknum=report.pknum,
+        pktotal=message.segments,
+        mobile=message.mobile,
+        countrycode=message.countrycode,
+        exno=message.exno,
+        stime=format_moment(message.submitted_at, zone),
+        rtime=format_moment(report.due, zone),
+        status=report.status,
+        errcode=report.errcode,
+        errdesc=errdesc,
+        exdata=message.exdata,
+    )
+
+
+def _pushed_rpt(report: Report, zone: tzinfo) -> Rpt:
+    return rpt_of(report, zone, push.errdesc(report.errdesc))
+
+
+REPORT_PUSH: PushKind[Report] = PushKind(push.REPORTS, _pushed_rpt)
+"""Status reports pushed as ``RPT_REQ``, their errdesc raw in the JSON body (manual 2.3.3)."""
+
+
+class Reporting:
+    def __init__(self, journal: Journal[Report], events: Events, move: Move[Report]) -> None:
+        self._journal = journal
+        self._events = events
+        self._move = move
+        self._order = itertools.count()
+        self.outcomes: OutcomeDrawer | None = None
+        """Drawn from the scenario's seed (the gateway sets it at each reset and scenario)."""
+
+    def restart(self) -> None:
+        self._order = itertools.count()
+
+    def schedule(
+        self, account: AccountState, message: Message, now: float, override: ReportOverride | None
+    ) -> None:
+        """One report per segment, sharing one drawn outcome and delay (none when lost)."""
+        if override is not None and override.lost:
+            return
+        assert self.outcomes is not None
+        status, errcode, errdesc = self.outcomes.outcome(override)
+        due = now + self.outcomes.delay(override)
+        for pknum in range(1, message.segments + 1):
+            report = Report(message, pknum, due, next(self._order), status, errcode, errdesc)
+            account.outbox.schedule(report)
+            self._journal.append(report)
+            self._events.report_scheduled(report)
+
+    def take(self, call: Call, size: int) -> list[Rpt]:
+        """Up to ``size`` due reports of the caller's account, oldest first, each once."""
+        account, record = call.account, call.record
+        now = call.clock.now()
+        taken = account.outbox.take_due(now, size)
+        rpts = []
+        for report in taken:
+            self._move(report, ReportState.FETCHED)
+            report.left_at = now
+            report.fetched_by = record.id
+            errdesc = get_rpt_errdesc(report.errdesc, report.message.charset)
+            rpts.append(rpt_of(report, account.zone, errdesc))
+        record.reports_returned = len(taken)
+        return rpts

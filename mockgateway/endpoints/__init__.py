@@ -1,0 +1,31 @@
+"""The Montnets endpoints: one module each (or one per family of sends), and the registry.
+
+Each module declares an :class:`~mockgateway.endpoints.base.Endpoint`; :data:`REGISTRY` lists
+them in the manual's order, which is the order a 404 and its diagnosis list them in. Adding an
+endpoint is its module, its line here, its settings if any, and its tests
+(``docs/architecture.md``).
+"""
+
+from __future__ import annotations
+
+from mockgateway.endpoints import get_rpt, send_batch, send_single
+from mockgateway.endpoints.base import AnswerShape, Endpoint, Registry
+
+__all__ = ["REGISTRY", "AnswerShape", "Endpoint", "Registry"]
+
+DOMESTIC_FAMILY = (
+    "send_multi",
+    "multi_send",
+    "send_mixed",
+    "mixed_send",
+    "send_template",
+    "template_send",
+    "get_mo",
+    "get_balance",
+)
+"""The V5.7.2 manual's endpoints that V5.13 lacks: a request to one that no module serves yet is
+named as such, not as a typo."""
+
+REGISTRY = Registry(
+    [send_single.ENDPOINT, send_batch.ENDPOINT, get_rpt.ENDPOINT], elsewhere=DOMESTIC_FAMILY
+)
