@@ -40,6 +40,17 @@ class Code(IntEnum):
     BODY_JSON_MALFORMED = -100093
     BODY_FIELD_WRONG_TYPE = -100096
     BODY_UNSUPPORTED = -100100
+    # Codes of the domestic edition (V5.7.2) that V5.13 lacks, kept negative here like the rest;
+    # the sign on the wire is chosen per account (``error_sign``).
+    ARREARS = -100003
+    TEMPLATE_UNKNOWN = -100058
+    TEMPLATE_VARIABLES = -100059
+    MIXED_COUNTS = -100060
+    NO_PERMISSION = -100070
+    CONTENT_MISSING = -100106
+    SVRTYPE_ILLEGAL = -100252
+    DECRYPT_FAILED = -100267
+    TEMPLATE_DISABLED = -100502
 
 
 SUCCESS_TEXT = "成功"
@@ -71,6 +82,15 @@ _TEXTS: dict[int, str] = {
     Code.NO_OTP_MATCHED: "No SMS verification code matched",
     Code.DCS0_NOT_ASCII: "DSC is 0, the content format of the SMS is not ASCII.",
     Code.MOBILE_BREAKS_RULES: "Mobile number does not meet the rules",
+    Code.ARREARS: "Account in arrears",
+    Code.TEMPLATE_UNKNOWN: "Template ID does not exist",
+    Code.TEMPLATE_VARIABLES: "Template variable count mismatch",
+    Code.MIXED_COUNTS: "Number count does not match content count",
+    Code.NO_PERMISSION: "No permission for this endpoint",
+    Code.CONTENT_MISSING: "Content field missing or empty",
+    Code.SVRTYPE_ILLEGAL: "svrtype contains illegal characters",
+    Code.DECRYPT_FAILED: "MT content decryption failed",
+    Code.TEMPLATE_DISABLED: "Template disabled",
 }
 
 BODY_FORMAT_RANGE = range(-100100, -100089)
