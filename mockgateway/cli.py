@@ -103,7 +103,26 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("MOCKGATEWAY_CONTROL_TOKEN") or None,
         help="the control token of a gateway off loopback (default: MOCKGATEWAY_CONTROL_TOKEN)",
     )
+    export = commands.add_parser(
+        "export",
+        help="write a running gateway's journals as JSON lines, a file each (CI artifacts)",
+        description="Stream every journal of a running gateway (requests, messages, reports, "
+        "pushes, and MOs where served) into DIR/<journal>.jsonl, one JSON object a line.",
+    )
+    export.add_argument(
+        "--url",
+        default=f"http://127.0.0.1:{DEFAULT_PORT}",
+        help="the gateway's base URL (default %(default)s)",
+    )
+    export.add_argument("folder", metavar="DIR")
+    export.add_argument(
+        "--token",
+        default=os.environ.get("MOCKGATEWAY_CONTROL_TOKEN") or None,
+        help="the control token of a gateway off loopback (default: MOCKGATEWAY_CONTROL_TOKEN)",
+    )
     args = parser.parse_args(argv)
+    if args.command == "export":
+        return _export(args.url, args.folder, args.token)
     if args.command == "check":
         return _check(args.files)
     if args.command == "report":
@@ -150,6 +169,23 @@ def _report(url: str, output: str, token: str | None) -> int:
         f"wrote {written}: {len(snapshot.messages)} messages, {len(snapshot.requests)} requests "
         f"({rejected} rejected), {len(snapshot.pushes)} push attempts"
     )
+    return 0
+
+
+def _export(url: str, folder: str, token: str | None) -> int:
+    from mockgateway.export import export
+    from mockgateway.remote import Unreachable
+
+    try:
+        written = export(url, folder, token)
+    except Unreachable as error:
+        print(f"mockgateway export: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"mockgateway export: cannot write to {folder}: {error.strerror}", file=sys.stderr)
+        return 2
+    for one in written:
+        print(f"wrote {one.path}: {one.lines} {one.journal}")
     return 0
 
 

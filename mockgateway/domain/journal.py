@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator
+from itertools import islice
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -31,6 +32,8 @@ class Journal(Generic[T]):
         """What the entries hold, by ``size_of`` (0 without one)."""
         self.dropped = 0
         self.total = 0
+        self._generation = 0
+        """Bumped by :meth:`clear`: positions count from the last reset."""
 
     def append(self, entry: T) -> None:
         entries = self._entries
@@ -53,6 +56,7 @@ class Journal(Generic[T]):
         self._entries.clear()
         self._limit, self._max_bytes = limit, max_bytes
         self.bytes = self.dropped = self.total = 0
+        self._generation += 1
 
     def bound(self, limit: int, max_bytes: int) -> None:
         """New limits (a replaced scenario's), dropping the oldest entries past them."""
@@ -63,6 +67,25 @@ class Journal(Generic[T]):
             self.dropped += 1
             if size_of is not None:
                 self.bytes -= size_of(dropped)
+
+    def chunks(self, size: int) -> Iterator[list[T]]:
+        """The entries held now, oldest first, at most ``size`` at a time.
+
+        For listings that give the event loop back between chunks: the journal may change in
+        between, so entries are found by position (``dropped`` + index), never by a copy of the
+        whole journal. Entries dropped meanwhile are skipped, entries added meanwhile are not
+        included, and a reset meanwhile ends it.
+        """
+        generation = self._generation
+        position, end = self.dropped, self.dropped + len(self._entries)
+        while position < end and generation == self._generation:
+            offset = self.dropped
+            start = max(position - offset, 0)
+            stop = min(end - offset, start + size)
+            if stop <= start:
+                return
+            yield list(islice(self._entries, start, stop))
+            position = offset + stop
 
     def __iter__(self) -> Iterator[T]:
         return iter(self._entries)

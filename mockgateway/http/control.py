@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import math
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
@@ -54,18 +55,57 @@ class _Query(Protocol[T]):
     def select(self, entries: Iterable[T]) -> list[T]: ...
 
 
-def _listed(
+CHUNK = 2000
+"""Entries serialized between yields to the event loop when a listing is written."""
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+async def _listed(
     request: web.Request,
     parse: Callable[[Params], _Query[T]],
     journal: Callable[[Gateway], Journal[T]],
     serialize: Callable[[T], dict[str, Any]],
-) -> web.Response:
+) -> web.StreamResponse:
+    """A journal listing, written as it is read: ``{"items": [...], "count": N, "dropped": D}``,
+    or with ``?format=jsonl`` one JSON object a line. Either way a chunk at a time with the event
+    loop given back in between, so a listing of a full journal neither stalls the gateway nor
+    holds a copy of the journal in memory."""
     entries = journal(request.app[GATEWAY])
     try:
-        items = [serialize(item) for item in parse(request.query).select(entries)]
+        query = parse(request.query)
+        jsonl = _jsonl(request.query)
     except BadFilter as error:
         return _error(str(error), 400)
-    return _listing(items, entries.dropped)
+    response = web.StreamResponse(
+        headers={"Content-Type": JSONL_TYPE if jsonl else "application/json; charset=utf-8"}
+    )
+    await response.prepare(request)
+    count = 0
+    if not jsonl:
+        await response.write(b'{"items":[')
+    for chunk in entries.chunks(CHUNK):
+        items = [_ENCODE(serialize(entry)) for entry in query.select(chunk)]
+        if items:
+            separator = "\n" if jsonl else ","
+            head = "" if jsonl or not count else ","
+            tail = "\n" if jsonl else ""
+            await response.write((head + separator.join(items) + tail).encode("utf-8"))
+            count += len(items)
+        await asyncio.sleep(0)
+    if not jsonl:
+        await response.write(f'],"count":{count},"dropped":{entries.dropped}}}'.encode())
+    await response.write_eof()
+    return response
+
+
+JSONL_TYPE = "application/x-ndjson; charset=utf-8"
+
+
+def _jsonl(q: Params) -> bool:
+    chosen = q.get("format", "json")
+    if chosen not in ("json", "jsonl"):
+        raise BadFilter(f"format must be json or jsonl, got {chosen[:40]!r}")
+    return chosen == "jsonl"
 
 
 @routes.get("/_mock/health")
@@ -78,23 +118,23 @@ async def health(request: web.Request) -> web.Response:
 
 
 @routes.get("/_mock/messages")
-async def messages(request: web.Request) -> web.Response:
-    return _listed(request, MessageQuery.parse, lambda g: g.messages, message_json)
+async def messages(request: web.Request) -> web.StreamResponse:
+    return await _listed(request, MessageQuery.parse, lambda g: g.messages, message_json)
 
 
 @routes.get("/_mock/requests")
-async def requests(request: web.Request) -> web.Response:
-    return _listed(request, RequestQuery.parse, lambda g: g.requests, request_json)
+async def requests(request: web.Request) -> web.StreamResponse:
+    return await _listed(request, RequestQuery.parse, lambda g: g.requests, request_json)
 
 
 @routes.get("/_mock/reports")
-async def reports(request: web.Request) -> web.Response:
-    return _listed(request, ReportQuery.parse, lambda g: g.reports, report_json)
+async def reports(request: web.Request) -> web.StreamResponse:
+    return await _listed(request, ReportQuery.parse, lambda g: g.reports, report_json)
 
 
 @routes.get("/_mock/pushes")
-async def pushes(request: web.Request) -> web.Response:
-    return _listed(request, PushQuery.parse, lambda g: g.pushes, push_json)
+async def pushes(request: web.Request) -> web.StreamResponse:
+    return await _listed(request, PushQuery.parse, lambda g: g.pushes, push_json)
 
 
 @routes.get("/_mock/rules")

@@ -9,21 +9,17 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mockgateway.inbox.items import Item, join_reports, push_item, request_item
 from mockgateway.inbox.page import standalone
+from mockgateway.remote import Unreachable, opened
+
+__all__ = ["KINDS", "Snapshot", "Unreachable", "build", "fetch", "page_data", "write"]
 
 KINDS = ("messages", "requests", "reports", "pushes")
-FETCH_TIMEOUT = 60.0
-
-
-class Unreachable(RuntimeError):
-    """The gateway could not be read: not running, the wrong URL, or a missing token."""
 
 
 @dataclass
@@ -42,22 +38,13 @@ class Snapshot:
 
 def _get(url: str, token: str | None) -> dict[str, Any] | None:
     """A listing's JSON; None for a 404 (an endpoint this gateway does not have)."""
-    headers = {} if token is None else {"Authorization": f"Bearer {token}"}
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:
-            answer: dict[str, Any] = json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        if error.code == 404:
+    with opened(url, token) as response:
+        if response is None:
             return None
-        if error.code == 401:
-            raise Unreachable(
-                f"{url} needs the control token: give --token or set MOCKGATEWAY_CONTROL_TOKEN"
-            ) from None
-        raise Unreachable(f"{url} answered HTTP {error.code}") from None
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        raise Unreachable(f"cannot read {url}: {reason}") from None
+        try:
+            answer: dict[str, Any] = json.loads(response.read())
+        except (OSError, ValueError) as error:
+            raise Unreachable(f"cannot read {url}: {error}") from None
     return answer
 
 
