@@ -1,10 +1,23 @@
-"""mockgateway benchmarks: how fast, how big, side by side with the stack's own limit.
+"""mockgateway benchmarks: CPU per request of the server process, beside its anchors, in one run.
 
-    python benchmarks/run.py [--duration 10] [--concurrency 64] [--quick] [--write]
+    python benchmarks/run.py [--rounds 5] [--seconds 4] [--quick] [--write]
 
-Everything runs on 127.0.0.1, every load is bounded in time and count, and the table printed at
-the end gives ratios from this one run (timings are noisy on shared machines: compare ratios).
-``--write`` puts the table into benchmarks/RESULTS.md with the date and the machine.
+The figure is **CPU time per request of the server process** (user + system, read from
+``/proc/PID/stat`` before and after each load), divided by the requests it served: throughput
+swings with the scheduler on two shared cores, CPU per request much less. Each server runs in its
+own process; the load (``wrk -t1``, or an aiohttp client where wrk is missing) runs in another.
+The servers are measured in alternating rounds (gateway, bare handler, WireMock, gateway, ...)
+so that a slow minute of the machine falls on all of them alike, and the medians are compared.
+
+Anchors:
+- the bare aiohttp handler: reads the body, answers a constant of the same size — the stack's
+  own floor;
+- WireMock serving a static stub of the same answer, when Java is present (its jar comes from the
+  npm package ``wiremock`` into the ignored ``benchmarks/.wiremock``), warmed 20 s so its JIT is
+  hot.
+
+``--write`` puts the tables into benchmarks/RESULTS.md with the date and the machine, keeping the
+analysis that follows them. Every load is bounded in time and count and stops by itself.
 """
 
 from __future__ import annotations
@@ -25,6 +38,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,12 +46,16 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-SUBMIT_SCENARIO = """
+BENCH_SCENARIO = """
 name: bench
 auth: {timestamp_window: null, lockout_after: 1000000}
 max_connections: 100000
 reports: {delay: 3600}
 """
+"""No window (a long run outlives a timestamp) and reports that never fall due: send only."""
+
+NUMBERS = ",".join(f"85292{n:06d}" for n in range(1000))
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 def signed(**fields: Any) -> dict[str, Any]:
@@ -46,23 +64,48 @@ def signed(**fields: Any) -> dict[str, Any]:
     return {**credentials("J10003", "111111"), **fields}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (its threads included)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 # --- servers in their own processes ------------------------------------------------------
 
 
+@dataclass
+class Server:
+    name: str
+    url: str
+    pid: int
+
+
 @contextmanager
-def process(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """Start a server that prints ``... http://HOST:PORT ...`` when ready; yield its URL."""
+def process(*args: str, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """Start a server that prints ``... http://HOST:PORT ...`` when ready."""
     proc = subprocess.Popen(
-        [sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
         match = re.search(r"http://[\d.]+:\d+", line)
         if not match:
-            why = proc.stderr.read() if proc.stderr else ""
-            raise RuntimeError(f"no ready line from {args}: {line!r} {why}")
-        yield proc, match.group(0)
+            raise RuntimeError(f"no ready line from {args}: {line!r}")
+        yield Server(" ".join(args), match.group(0), proc.pid)
     finally:
         proc.terminate()
         try:
@@ -72,49 +115,69 @@ def process(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
 
 
 @contextmanager
-def gateway(scenario: str) -> Iterator[str]:
+def gateway(scenario: str = BENCH_SCENARIO, *extra: str) -> Iterator[Server]:
+    """``mockgateway serve``, the real CLI, on ``scenario``."""
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
         f.write(scenario)
     try:
-        with process("-m", "mockgateway", "serve", "--port", "0", "--scenario", f.name) as (
-            _,
-            url,
-        ):
-            yield url
+        args = ("-m", "mockgateway", "serve", "--port", "0", "--log", "none", "--scenario", f.name)
+        with process(*args, *extra) as server:
+            server.name = "mockgateway"
+            yield server
     finally:
         os.unlink(f.name)
 
 
-def bare_server(size: int) -> None:
-    """The stack's own limit: an aiohttp handler that reads the body and returns a constant."""
+def bare_server(answer_file: str) -> None:
+    """The stack's floor: an aiohttp handler that reads the body and returns a constant."""
     from aiohttp import web
 
-    answer = (
-        b'{"result":0,"desc":"%e6%88%90%e5%8a%9f","msgid":'
-        + b"9" * max(1, size - 60)
-        + b',"custid":"x"}'
-    )
+    answer = Path(answer_file).read_bytes()
 
     async def handle(request: web.Request) -> web.Response:
         await request.read()
-        return web.Response(body=answer, content_type="application/json")
+        return web.Response(body=answer, content_type="application/json", charset="utf-8")
 
     app = web.Application()
-    app.router.add_post("/sms/v2/std/send_single", handle)
+    app.router.add_route("*", "/{tail:.*}", handle)
     _run_app(app)
 
 
-def receiver_server() -> None:
-    """A push receiver that acknowledges every push at once."""
+def receiver_server(mo: bool = False) -> None:
+    """A push receiver that acknowledges everything at once."""
     from aiohttp import web
 
     async def handle(request: web.Request) -> web.Response:
         body = json.loads(await request.read())
-        return web.json_response({"cmd": "RPT_RESP", "seqid": body["seqid"], "result": 0})
+        cmd = "MO_RESP" if body.get("cmd") == "MO_REQ" else "RPT_RESP"
+        return web.json_response({"cmd": cmd, "seqid": body["seqid"], "result": 0})
 
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app.router.add_post("/rpt", handle)
     _run_app(app)
+
+
+def gateway_app(metrics: bool) -> None:
+    """The gateway's app built here rather than by the CLI, to measure a variant of it."""
+    from aiohttp import web
+
+    from mockgateway.domain.gateway import Gateway
+    from mockgateway.http.app import create_app, make_runner
+    from mockgateway.scenario import load_text
+
+    async def main() -> None:
+        app = create_app(Gateway(load_text(BENCH_SCENARIO)), metrics=metrics)
+        runner = make_runner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(10_000, 20, 20)  # as mockgateway serve does
+        print(f"ready http://127.0.0.1:{runner.addresses[0][1]}", flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
 
 
 def _run_app(app: Any) -> None:
@@ -125,96 +188,22 @@ def _run_app(app: Any) -> None:
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
-        print(f"listening on http://127.0.0.1:{runner.addresses[0][1]}", flush=True)
+        print(f"ready http://127.0.0.1:{runner.addresses[0][1]}", flush=True)
         await asyncio.Event().wait()
 
     asyncio.run(main())
 
 
-# --- load generators ---------------------------------------------------------------------
-
-
-def wrk(url: str, body: bytes, duration: float, concurrency: int) -> dict[str, float]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(
-            'wrk.method = "POST"\n'
-            f"wrk.body = {json.dumps(body.decode())}\n"
-            'wrk.headers["Content-Type"] = "application/json"\n'
-        )
+@contextmanager
+def bare(answer: bytes) -> Iterator[Server]:
+    with tempfile.NamedTemporaryFile("wb", suffix=".json", delete=False) as f:
+        f.write(answer)
     try:
-        out = subprocess.run(
-            ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(duration))}s", "--latency",
-             "-s", f.name, url],
-            capture_output=True, text=True, timeout=duration + 60, check=True,
-        ).stdout  # fmt: skip
+        with process(__file__, "--role", "bare", "--answer", f.name) as server:
+            server.name = "bare aiohttp handler"
+            yield server
     finally:
         os.unlink(f.name)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-
-    def latency(pct: str) -> float:
-        value, unit = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-    return {"rps": rps, "p50_ms": latency("50"), "p99_ms": latency("99")}
-
-
-async def _aiohttp_load(
-    url: str, body: bytes, duration: float, concurrency: int, limit: int
-) -> dict[str, float]:
-    import aiohttp
-
-    latencies: list[float] = []
-    deadline = time.perf_counter() + duration
-    headers = {"Content-Type": "application/json"}
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-
-        async def worker() -> None:
-            while time.perf_counter() < deadline and len(latencies) < limit:
-                began = time.perf_counter()
-                async with session.post(url, data=body, headers=headers) as response:
-                    await response.read()
-                latencies.append(time.perf_counter() - began)
-
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - began
-    latencies.sort()
-    return {
-        "rps": len(latencies) / elapsed,
-        "p50_ms": latencies[len(latencies) // 2] * 1000,
-        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
-    }
-
-
-def load(url: str, body: bytes, duration: float, concurrency: int) -> tuple[str, dict[str, float]]:
-    if shutil.which("wrk"):
-        return "wrk", wrk(url, body, duration, concurrency)
-    return "aiohttp", asyncio.run(_aiohttp_load(url, body, duration, concurrency, 1_000_000))
-
-
-# --- the measurements --------------------------------------------------------------------
-
-
-def submit(duration: float, concurrency: int, *, with_peer: bool = True) -> list[str]:
-    body = json.dumps(signed(mobile="85292041234", content="hello")).encode()
-    with gateway(SUBMIT_SCENARIO) as url:
-        tool, mock = load(f"{url}/sms/v2/std/send_single", body, duration, concurrency)
-        answer = _post(f"{url}/sms/v2/std/send_single", body)
-        answer_size = len(answer)
-    with process(__file__, "--role", "bare", "--size", str(answer_size)) as (_, url):
-        _, bare = load(f"{url}/sms/v2/std/send_single", body, duration, concurrency)
-    ratio = mock["rps"] / bare["rps"]
-    return [
-        f"| send_single, JSON, journal on ({tool}, {concurrency} connections) | "
-        f"{mock['rps']:,.0f} req/s | p50 {mock['p50_ms']:.2f} ms, p99 {mock['p99_ms']:.2f} ms | "
-        f"**{ratio:.2f}x** the bare handler | ≥ 0.8x |",
-        f"| bare aiohttp handler, same answer size ({answer_size} bytes) | "
-        f"{bare['rps']:,.0f} req/s | p50 {bare['p50_ms']:.2f} ms, p99 {bare['p99_ms']:.2f} ms | "
-        "1.00x | |",
-        wiremock(answer, body, duration, concurrency, mock["rps"])
-        if with_peer
-        else "| WireMock | not run (--quick) | | | |",
-    ]
 
 
 WIREMOCK_DIR = HERE / ".wiremock"
@@ -225,14 +214,15 @@ def wiremock_jar() -> Path | str:
     the reason as a string where it cannot be had."""
     if shutil.which("java") is None:
         return "no Java on this machine"
-    found = sorted(WIREMOCK_DIR.glob("node_modules/wiremock/build/wiremock-standalone-*.jar"))
+    pattern = "node_modules/wiremock/build/wiremock-standalone-*.jar"
+    found = sorted(WIREMOCK_DIR.glob(pattern))
     if not found and shutil.which("npm"):
         subprocess.run(
             ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(WIREMOCK_DIR),
              "wiremock@3"],
             capture_output=True, timeout=300, check=False,
         )  # fmt: skip
-        found = sorted(WIREMOCK_DIR.glob("node_modules/wiremock/build/wiremock-standalone-*.jar"))
+        found = sorted(WIREMOCK_DIR.glob(pattern))
     return found[-1] if found else "the npm package wiremock could not be installed"
 
 
@@ -245,17 +235,15 @@ def free_port() -> int:
         return port
 
 
-def wiremock(answer: bytes, body: bytes, duration: float, concurrency: int, mock_rps: float) -> str:
-    """The peer: WireMock serving a static stub of the same answer (its request journal on)."""
+@contextmanager
+def wiremock(jar: Path, path: str, answer: bytes) -> Iterator[Server]:
+    """WireMock serving a static stub of the same answer (its request journal on)."""
     import urllib.request
 
-    jar = wiremock_jar()
-    if isinstance(jar, str):
-        return f"| WireMock, static stub | not run: {jar} | | | |"
     root = Path(tempfile.mkdtemp())
     (root / "mappings").mkdir()
     stub = {
-        "request": {"method": "POST", "url": "/sms/v2/std/send_single"},
+        "request": {"method": "POST", "url": path},
         "response": {
             "status": 200,
             "body": answer.decode(),
@@ -277,47 +265,296 @@ def wiremock(answer: bytes, body: bytes, duration: float, concurrency: int, mock
                 break
             except OSError:
                 time.sleep(0.1)
-        target = f"{url}/sms/v2/std/send_single"
-        load(target, body, min(duration, 3), concurrency)  # the JVM warms up first
-        tool, peer = load(target, body, duration, concurrency)
+        version = jar.stem.rsplit("-", 1)[-1]
+        yield Server(f"WireMock {version}, static stub", url, java.pid)
     finally:
         java.terminate()
         java.wait(timeout=30)
         shutil.rmtree(root, ignore_errors=True)
-    return (
-        f"| WireMock {jar.stem.rsplit('-', 1)[-1]}, static stub, same answer ({tool}) | "
-        f"{peer['rps']:,.0f} req/s | p50 {peer['p50_ms']:.2f} ms, p99 {peer['p99_ms']:.2f} ms | "
-        f"mockgateway is {mock_rps / peer['rps']:.2f}x WireMock | |"
-    )
+
+
+# --- load --------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    requests: int
+    seconds: float
+    cpu: float
+    """Server CPU seconds spent on them."""
+
+    @property
+    def cpu_per_request_us(self) -> float:
+        return self.cpu / max(1, self.requests) * 1e6
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+def wrk(url: str, body: bytes, seconds: float, connections: int) -> tuple[int, float]:
+    """(requests answered, seconds) of a wrk run POSTing ``body``."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(
+            'wrk.method = "POST"\n'
+            f"wrk.body = {json.dumps(body.decode())}\n"
+            'wrk.headers["Content-Type"] = "application/json"\n'
+        )
+    try:
+        out = subprocess.run(
+            ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", f.name, url],
+            capture_output=True, text=True, timeout=seconds + 60, check=True,
+        ).stdout  # fmt: skip
+    finally:
+        os.unlink(f.name)
+    match = re.search(r"(\d+) requests in ([\d.]+)(ms|s)", out)
+    if match is None:
+        raise RuntimeError(f"wrk said: {out}")
+    elapsed = float(match.group(2)) / (1000 if match.group(3) == "ms" else 1)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"{errors.group(1)} failed answers from {url}")
+    return int(match.group(1)), elapsed
+
+
+async def _client_load(
+    url: str, body: bytes, seconds: float, connections: int
+) -> tuple[int, float]:
+    import aiohttp
+
+    done = 0
+    deadline = time.perf_counter() + seconds
+    headers = {"Content-Type": "application/json"}
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+
+        async def worker() -> None:
+            nonlocal done
+            while time.perf_counter() < deadline:
+                async with session.post(url, data=body, headers=headers) as response:
+                    await response.read()
+                done += 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        return done, time.perf_counter() - began
+
+
+def load(server: Server, path: str, body: bytes, seconds: float, connections: int) -> Run:
+    """One measured load on ``server``: requests, time, and the server's CPU for them."""
+    url = server.url + path
+    before = cpu_seconds(server.pid)
+    if shutil.which("wrk"):
+        requests, elapsed = wrk(url, body, seconds, connections)
+    else:
+        requests, elapsed = asyncio.run(_client_load(url, body, seconds, connections))
+    return Run(requests, elapsed, cpu_seconds(server.pid) - before)
+
+
+@dataclass
+class Comparison:
+    """Alternating rounds over several servers; medians per server."""
+
+    runs: dict[str, list[Run]] = field(default_factory=dict)
+
+    def add(self, name: str, run: Run) -> None:
+        self.runs.setdefault(name, []).append(run)
+
+    def cpu(self, name: str) -> float:
+        return statistics.median(r.cpu_per_request_us for r in self.runs[name])
+
+    def rps(self, name: str) -> float:
+        return statistics.median(r.rps for r in self.runs[name])
+
+    def spread(self, name: str) -> str:
+        values = [r.cpu_per_request_us for r in self.runs[name]]
+        return f"{min(values):.0f}-{max(values):.0f}"
+
+
+def alternate(
+    servers: list[Server], path: str, body: bytes, rounds: int, seconds: float, connections: int
+) -> Comparison:
+    comparison = Comparison()
+    for server in servers:
+        load(server, path, body, min(seconds, 2), connections)  # warm: caches, pools
+    for round_ in range(rounds):
+        for server in servers:
+            run = load(server, path, body, seconds, connections)
+            comparison.add(server.name, run)
+            print(
+                f"  round {round_ + 1}: {server.name}: {run.cpu_per_request_us:.1f} µs CPU per "
+                f"request, {run.rps:,.0f} req/s",
+                file=sys.stderr,
+                flush=True,
+            )
+    return comparison
 
 
 def _post(url: str, body: bytes) -> bytes:
     import urllib.request
 
     request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=60) as response:
         data: bytes = response.read()
         return data
 
 
-def batch(duration: float) -> list[str]:
-    numbers = ",".join(f"85292{n:06d}" for n in range(1000))
-    body = json.dumps(signed(mobile=numbers, content="hello")).encode()
-    with gateway(SUBMIT_SCENARIO + "journal: {limit: 20000}\n") as url:
-        result = asyncio.run(
-            _aiohttp_load(f"{url}/sms/v2/std/send_batch", body, duration, 2, 1_000_000)
-        )
-    return [
-        f"| send_batch, 1000 numbers | {result['rps']:,.1f} req/s "
-        f"({result['rps'] * 1000:,.0f} messages/s) | {result['p50_ms']:.1f} ms per request (p50) "
-        "| | |"
+# --- the measurements --------------------------------------------------------------------
+
+
+def send_single(rounds: int, seconds: float, *, peer: bool, variants: bool) -> list[str]:
+    """The headline: CPU per send_single of the gateway, the bare handler and WireMock."""
+    path = "/sms/v2/std/send_single"
+    body = json.dumps(signed(mobile="85292041234", content="hello")).encode()
+    with contextlib_stack() as stack:
+        mock = stack.enter_context(gateway())
+        answer = _post(mock.url + path, body)
+        servers = [mock, stack.enter_context(bare(answer))]
+        if variants:
+            nometrics = stack.enter_context(
+                process(__file__, "--role", "gateway-app", "--metrics", "off")
+            )
+            nometrics.name = "mockgateway, metrics off"
+            servers.append(nometrics)
+        note = ""
+        jar = wiremock_jar() if peer else "not run (--quick)"
+        if isinstance(jar, Path):
+            peer_server = stack.enter_context(wiremock(jar, path, answer))
+            load(peer_server, path, body, 20, 32)  # 20 s: the JIT is hot before it counts
+            servers.append(peer_server)
+        else:
+            note = f"| WireMock, static stub | {jar} | | | |"
+        result = alternate(servers, path, body, rounds, seconds, 32)
+    gw = result.cpu("mockgateway")
+    floor = result.cpu("bare aiohttp handler")
+    rows = [
+        f"| send_single, JSON, {len(body)}-byte body, {len(answer)}-byte answer: "
+        f"**mockgateway** (`serve`, journal on) | **{gw:.1f} µs** CPU/request "
+        f"({result.spread('mockgateway')}) | {result.rps('mockgateway'):,.0f} req/s | "
+        f"**{gw / floor:.2f}x** the bare handler | ≤ 1.25x |",
+        f"| bare aiohttp handler, same answer | {floor:.1f} µs "
+        f"({result.spread('bare aiohttp handler')}) | "
+        f"{result.rps('bare aiohttp handler'):,.0f} req/s | 1.00x | |",
     ]
+    if "mockgateway, metrics off" in result.runs:
+        off = result.cpu("mockgateway, metrics off")
+        rows.append(
+            f"| mockgateway with metrics off (the same app without its `/metrics` tally) | "
+            f"{off:.1f} µs ({result.spread('mockgateway, metrics off')}) | "
+            f"{result.rps('mockgateway, metrics off'):,.0f} req/s | metrics cost "
+            f"{gw - off:+.1f} µs a request | |"
+        )
+    peers = [name for name in result.runs if name.startswith("WireMock")]
+    for name in peers:
+        rows.append(
+            f"| {name}, same answer (warmed 20 s) | {result.cpu(name):.1f} µs "
+            f"({result.spread(name)}) | {result.rps(name):,.0f} req/s | mockgateway is "
+            f"**{gw / result.cpu(name):.2f}x** WireMock | ≤ 1.00x |"
+        )
+    if note:
+        rows.append(note)
+    return rows
+
+
+@contextmanager
+def contextlib_stack() -> Iterator[Any]:
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        yield stack
+
+
+def send_batch(rounds: int, seconds: float) -> list[str]:
+    path = "/sms/v2/std/send_batch"
+    body = json.dumps(signed(mobile=NUMBERS, content="hello")).encode()
+    scenario = BENCH_SCENARIO + "journal: {limit: 20000}\n"
+    with gateway(scenario) as mock:
+        answer = _post(mock.url + path, body)
+        with bare(answer) as floor:
+            result = alternate([mock, floor], path, body, rounds, seconds, 4)
+    gw, anchor = result.cpu("mockgateway"), result.cpu("bare aiohttp handler")
+    return [
+        f"| send_batch of 1000 numbers ({len(body):,}-byte body) | **{gw / 1000:.1f} µs** CPU per "
+        f"message ({gw / 1000:.2f} ms per request) | {result.rps('mockgateway') * 1000:,.0f} "
+        f"messages/s | the bare handler reading the same body and answering the same "
+        f"{len(answer):,} bytes: {anchor:.0f} µs a request | |"
+    ]
+
+
+def get_rpt(reports: int) -> list[str]:
+    """CPU per report handed out by get_rpt of 500, against the bare handler answering the
+    same 500-report answer."""
+    scenario = BENCH_SCENARIO.replace("delay: 3600", "delay: 0") + (
+        f"journal: {{limit: {reports + 1000}}}\n"
+    )
+    path = "/sms/v2/std/get_rpt"
+    body = json.dumps(signed(retsize=500)).encode()
+    send = json.dumps(signed(mobile=NUMBERS, content="hello")).encode()
+    with gateway(scenario) as mock:
+        for _ in range(reports // 1000):
+            _post(mock.url + "/sms/v2/std/send_batch", send)
+        time.sleep(0.1)
+        before, began, fetched, calls = cpu_seconds(mock.pid), time.perf_counter(), 0, 0
+        answer = b""
+        while fetched < reports:
+            last = _post(mock.url + path, body)
+            got = len(json.loads(last)["rpts"])
+            if not got:
+                break
+            answer, fetched, calls = last, fetched + got, calls + 1
+        cpu = cpu_seconds(mock.pid) - before
+        elapsed = time.perf_counter() - began
+    full = _full_rpt_answer(answer)
+    with bare(full) as floor:
+        run = load(floor, path, body, 3, 4)
+    per_report = cpu / max(1, fetched) * 1e6
+    return [
+        f"| get_rpt of 500, {fetched:,} reports | **{per_report:.1f} µs** CPU per report "
+        f"({cpu / max(1, calls) * 1e3:.1f} ms per call) | {fetched / elapsed:,.0f} reports/s | "
+        f"the bare handler answering the same {len(full):,} bytes: "
+        f"{run.cpu_per_request_us / 500:.1f} µs per report | |"
+    ]
+
+
+def _full_rpt_answer(answer: bytes) -> bytes:
+    """A 500-report answer like the gateway's (the last one it gave may be shorter)."""
+    parsed: dict[str, Any] = json.loads(answer)
+    rpts: list[dict[str, Any]] = parsed["rpts"]
+    parsed["rpts"] = (rpts * (500 // len(rpts) + 1))[:500]
+    return json.dumps(parsed, separators=(",", ":")).encode()
+
+
+def push(reports: int) -> list[str]:
+    """Reports pushed to a local receiver: the rate, and the gateway's CPU per report."""
+    with process(__file__, "--role", "receiver") as receiver:
+        scenario = BENCH_SCENARIO.replace("delay: 3600", "delay: 0") + (
+            f"journal: {{limit: {reports + 1000}}}\npush: {{url: '{receiver.url}/rpt'}}\n"
+        )
+        send = json.dumps(signed(mobile=NUMBERS, content="hello")).encode()
+        with gateway(scenario) as mock:
+            before, began = cpu_seconds(mock.pid), time.perf_counter()
+            for _ in range(reports // 1000):
+                _post(mock.url + "/sms/v2/std/send_batch", send)
+            _post_wait(mock.url + f"/_mock/wait?pushed={reports}&timeout=300")
+            elapsed = time.perf_counter() - began
+            cpu = cpu_seconds(mock.pid) - before
+    return [
+        f"| push of {reports:,} reports (accepted by send_batch and pushed in batches of 500 "
+        f"to a local receiver) | **{reports / elapsed:,.0f} reports/s** | {cpu / reports * 1e6:.1f}"
+        " µs gateway CPU per report (accepting included) | | ≥ 40,000/s |"
+    ]
+
+
+def _post_wait(url: str) -> None:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=400) as response:
+        response.read()
 
 
 def injected_delay(count: int) -> list[str]:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * count + 256)), hard))
-    scenario = SUBMIT_SCENARIO + "rules:\n  - fault: {delay: 1}\n"
+    scenario = BENCH_SCENARIO + "rules:\n  - fault: {delay: 1}\n"
     body = json.dumps(signed(mobile="85292041234", content="hello")).encode()
 
     async def fire(url: str) -> tuple[float, int]:
@@ -339,55 +576,12 @@ def injected_delay(count: int) -> list[str]:
         spread = max(t for t, _ in done) - began
         return spread, sum(1 for _, r in done if r == 0)
 
-    with gateway(scenario) as url:
-        spread, ok = asyncio.run(fire(f"{url}/sms/v2/std/send_single"))
+    with gateway(scenario) as mock:
+        spread, ok = asyncio.run(fire(f"{mock.url}/sms/v2/std/send_single"))
     return [
         f"| {count} concurrent requests, each delayed 1 s | all {ok} answered within "
         f"**{spread:.2f} s** of the first send | | | ≤ 1.5 s |"
     ]
-
-
-def push_rate(count: int) -> list[str]:
-    with process(__file__, "--role", "receiver") as (_, receiver):
-        rate = asyncio.run(_push(f"{receiver}/rpt", count))
-    return [
-        f"| push, batches of 500, {count:,} reports to a local receiver | "
-        f"**{rate:,.0f} reports/s** | | | ≥ 20,000/s |"
-    ]
-
-
-async def _push(url: str, count: int) -> float:
-    from aiohttp import web
-
-    from mockgateway.domain.calls import ApiRequest
-    from mockgateway.domain.gateway import Gateway
-    from mockgateway.endpoints import REGISTRY
-    from mockgateway.http.app import create_app
-    from mockgateway.protocol.codec import Format
-    from mockgateway.scenario import load_text
-
-    scenario = load_text(
-        SUBMIT_SCENARIO.replace("delay: 3600", "delay: 0")
-        + f"journal: {{limit: {count + 10}}}\n"
-        + f"push: {{url: '{url}', linger: 0.2}}\n"
-    )
-    gw = Gateway(scenario)
-    runner = web.AppRunner(create_app(gw))
-    await runner.setup()  # starts the push workers
-    numbers = ",".join(f"85292{n:06d}" for n in range(1000))
-    fields = signed(mobile=numbers, content="hello")
-    began = time.perf_counter()
-    for _ in range(count // 1000):
-        answer = gw.handle(
-            ApiRequest("send_batch", REGISTRY["send_batch"], "POST", Format.JSON, fields)
-        )
-        assert answer.code == 0, answer
-        await asyncio.sleep(0)
-    while sum(1 for p in gw.pushes if p.acknowledged) * 500 < count:
-        await asyncio.sleep(0.01)
-    elapsed = time.perf_counter() - began
-    await runner.cleanup()
-    return count / elapsed
 
 
 def startup(runs: int) -> list[str]:
@@ -398,23 +592,12 @@ def startup(runs: int) -> list[str]:
             times.append(time.perf_counter() - began)
     return [
         f"| start-up to the ready line (median of {runs}) | **{statistics.median(times):.3f} s** "
-        f"| min {min(times):.3f} s, max {max(times):.3f} s | | < 0.5 s |"
+        f"| min {min(times):.3f} s, max {max(times):.3f} s | | < 0.3 s |"
     ]
 
 
-SOAK_CAP = 2_000
-"""Small enough that every journal is full after the first fifth of the soak."""
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def memory(marks: list[int], soak_rounds: int) -> list[str]:
+def memory(marks: list[int]) -> list[str]:
+    """RSS of a fresh process whose journal holds every accepted message and its report."""
     from mockgateway.domain.calls import ApiRequest
     from mockgateway.domain.gateway import Gateway
     from mockgateway.endpoints import REGISTRY
@@ -422,48 +605,30 @@ def memory(marks: list[int], soak_rounds: int) -> list[str]:
     from mockgateway.scenario import load_text
 
     rows = []
+    gc.collect()
     base = rss_mb()
-    gw = Gateway(load_text(SUBMIT_SCENARIO + f"journal: {{limit: {max(marks) + 10}}}\n"))
-    numbers = ",".join(f"85292{n:06d}" for n in range(1000))
-    fields = signed(mobile=numbers, content="hello")
+    gw = Gateway(load_text(BENCH_SCENARIO + f"journal: {{limit: {max(marks) + 10}}}\n"))
+    fields = signed(mobile=NUMBERS, content="hello")
     request = ApiRequest("send_batch", REGISTRY["send_batch"], "POST", Format.JSON, fields)
     sent = 0
     for mark in sorted(marks):
         while sent < mark:
-            assert gw.handle(request).code == 0
+            answer = gw.handle(request)
+            answer.slot.release()
+            assert answer.code == 0
             sent += 1000
         gc.collect()
         rows.append(
-            f"| RSS after {mark:,} accepted messages (journal holds all, reports pending) | "
-            f"{rss_mb():,.0f} MB | {(rss_mb() - base) * 1024 * 1024 / mark:,.0f} bytes per "
-            "message | | |"
+            f"| RSS after {mark:,} accepted messages (the journal holds each, its report "
+            f"pending) | **{rss_mb():,.0f} MB** | {(rss_mb() - base) * 1024 * 1024 / mark:,.0f} "
+            f"bytes per message | | {'< 300 MB' if mark == 1_000_000 else ''} |"
         )
-    del gw, request
-    gc.collect()
-    soak = Gateway(load_text(SUBMIT_SCENARIO.replace("delay: 3600", "delay: 0")
-                             + f"journal: {{limit: {SOAK_CAP}}}\n"))  # fmt: skip
-    rpt = ApiRequest("get_rpt", REGISTRY["get_rpt"], "POST", Format.JSON, signed(retsize=500))
-    send = ApiRequest("send_batch", REGISTRY["send_batch"], "POST", Format.JSON, fields)
-    readings = []
-    for round_ in range(soak_rounds):
-        assert soak.handle(send).code == 0
-        while soak.handle(rpt).result:
-            pass
-        if round_ % max(1, soak_rounds // 5) == 0:
-            gc.collect()
-            readings.append(rss_mb())
-    settled = readings[1 if len(readings) > 1 else 0]
-    verdict = "flat" if readings[-1] <= settled * 1.1 else "growing"
-    rows.append(
-        f"| soak: {soak_rounds * 1000:,} messages sent and fetched, journal cap {SOAK_CAP:,} | "
-        f"RSS {', '.join(f'{r:.0f}' for r in readings)} MB at each fifth | {verdict} | | flat |"
-    )
     return rows
 
 
-def memory_in_child(marks: list[int], soak_rounds: int) -> list[str]:
+def memory_in_child(marks: list[int]) -> list[str]:
     """Memory in a fresh process, so that nothing measured before counts against it."""
-    args = ["--role", "memory", "--marks", ",".join(map(str, marks)), "--soak", str(soak_rounds)]
+    args = ["--role", "memory", "--marks", ",".join(map(str, marks))]
     out = subprocess.run(
         [sys.executable, __file__, *args], capture_output=True, text=True, timeout=1800, check=True
     ).stdout
@@ -476,33 +641,41 @@ ANALYSIS = "## Analysis"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per load run")
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per figure")
+    parser.add_argument("--seconds", type=float, default=4.0, help="seconds per measured load")
     parser.add_argument("--quick", action="store_true", help="a short smoke run (for tests)")
     parser.add_argument("--write", action="store_true", help="write benchmarks/RESULTS.md")
-    parser.add_argument("--role", choices=("bare", "receiver", "memory"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--role",
+        choices=("bare", "receiver", "memory", "gateway-app"),
+        help=argparse.SUPPRESS,
+    )
+    parser.add_argument("--answer", help=argparse.SUPPRESS)
+    parser.add_argument("--metrics", choices=("on", "off"), default="on", help=argparse.SUPPRESS)
     parser.add_argument("--marks", default="100000", help=argparse.SUPPRESS)
-    parser.add_argument("--soak", type=int, default=1000, help=argparse.SUPPRESS)
-    parser.add_argument("--size", type=int, default=100, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.role == "bare":
-        return bare_server(args.size)
+        return bare_server(args.answer)
     if args.role == "receiver":
         return receiver_server()
+    if args.role == "gateway-app":
+        return gateway_app(args.metrics == "on")
     if args.role == "memory":
-        for row in memory([int(m) for m in args.marks.split(",")], args.soak):
+        for row in memory([int(m) for m in args.marks.split(",")]):
             print(row)
         return None
     quick = args.quick
-    duration = 1.0 if quick else args.duration
-    rows = ["| what | figure | detail | ratio | target |", "| --- | --- | --- | --- | --- |"]
+    rounds, seconds = (1, 1.0) if quick else (args.rounds, args.seconds)
+    rows = ["| what | figure | throughput | against the anchor | target |"]
+    rows.append("| --- | --- | --- | --- | --- |")
     steps: list[Callable[[], list[str]]] = [
-        lambda: submit(duration, 8 if quick else args.concurrency, with_peer=not quick),
-        lambda: batch(duration),
+        lambda: send_single(rounds, seconds, peer=not quick, variants=not quick),
+        lambda: send_batch(rounds, seconds),
+        lambda: get_rpt(5_000 if quick else 100_000),
+        lambda: push(2_000 if quick else 200_000),
         lambda: injected_delay(50 if quick else 1000),
-        lambda: push_rate(2_000 if quick else 200_000),
         lambda: startup(2 if quick else 7),
-        lambda: memory_in_child([2_000] if quick else [100_000, 1_000_000], 5 if quick else 1000),
+        lambda: memory_in_child([2_000] if quick else [100_000, 1_000_000]),
     ]
     for step in steps:
         for row in step():
@@ -518,7 +691,9 @@ def main() -> None:
             kept = "\n" + ANALYSIS + results.read_text().split(ANALYSIS, 1)[1]
         results.write_text(
             f"# Benchmark results\n\nOne run of `python benchmarks/run.py` on "
-            f"{datetime.now():%Y-%m-%d %H:%M}, {machine}.\n\n{table}\n{kept}"
+            f"{datetime.now():%Y-%m-%d %H:%M}, {machine}; CPU per request is the server "
+            f"process's user + system time from /proc divided by the requests it served "
+            f"(median of alternating rounds, min-max in brackets).\n\n{table}\n{kept}"
         )
 
 

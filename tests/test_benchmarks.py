@@ -17,16 +17,27 @@ def test_a_quick_benchmark_run_prints_every_figure() -> None:
     assert result.returncode == 0, result.stderr
     table = result.stdout.split("\n\n")[-1]
     for figure in (
-        "send_single, JSON, journal on",
-        "bare aiohttp handler",
-        "send_batch, 1000 numbers",
+        "send_single, JSON",
+        "µs** CPU/request",
+        "bare aiohttp handler, same answer",
+        "send_batch of 1000 numbers",
+        "get_rpt of 500",
+        "push of 2,000 reports",
         "concurrent requests, each delayed 1 s",
-        "push, batches of 500",
         "start-up to the ready line",
         "RSS after",
-        "soak:",
     ):
         assert figure in table, figure
+
+
+def test_a_quick_soak_run_settles() -> None:
+    script = SCRIPT.parent / "soak.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--quick"], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert "| soak: 30,000 messages by send_batch, default journal |" in result.stdout
+    assert "verdict:" in result.stdout
 
 
 def test_a_quick_hostile_benchmark_run_prints_every_figure() -> None:

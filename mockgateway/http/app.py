@@ -6,7 +6,8 @@ from typing import Any
 from aiohttp import web
 
 from mockgateway.domain.gateway import Gateway
-from mockgateway.http import access, api, control, guards, inbox, metrics
+from mockgateway.http import access, api, control, guards, inbox
+from mockgateway.http import metrics as prometheus
 from mockgateway.http.keys import GATEWAY, STOPPING
 from mockgateway.http.push_client import PushClient
 from mockgateway.http.stopping import Stopping
@@ -29,6 +30,7 @@ def create_app(
     scenario: Scenario | None = None,
     control_token: str | None = None,
     client_timeout: float = CLIENT_TIMEOUT,
+    metrics: bool = True,
 ) -> web.Application:
     """The whole server as an aiohttp app, for ``mockgateway serve`` and for in-process tests.
 
@@ -41,8 +43,10 @@ def create_app(
     app[TIMEOUT] = client_timeout
     app[GATEWAY] = gateway or Gateway(scenario or Scenario())
     app[STOPPING] = Stopping()
-    tally = metrics.install(app)
-    montnets = metrics.timed(tally, api.endpoint_of)(api.montnets)
+    montnets = api.montnets
+    if metrics:
+        tally = prometheus.install(app)
+        montnets = prometheus.timed(tally, api.endpoint_of)(montnets)
     # Any path under the prefix, so that an unknown or mistyped one reaches the journal.
     app.router.add_route("GET", "/sms/v2/std/{endpoint:[\\s\\S]*}", montnets)
     app.router.add_route("POST", "/sms/v2/std/{endpoint:[\\s\\S]*}", montnets)
