@@ -117,7 +117,7 @@ def _parse_json(body: bytes) -> tuple[Fields, list[str]]:
     if gbk:
         warnings.append("JSON body is GBK, not UTF-8")
     try:
-        value = json.loads(text, parse_constant=limits.reject_constant)
+        value = limits.JSON_DECODER.decode(text)
     except RecursionError:
         raise GatewayError(
             Code.BODY_FIELD_WRONG_TYPE, f"the body is nested more than {limits.MAX_DEPTH} levels"
