@@ -150,6 +150,11 @@ class Gateway:
         """Point an account's pushes at ``url``, or stop pushing (reports go to get_rpt)."""
         await self.pushing.set_push(self.accounts.current[userid], url)
 
+    def set_balance(self, userid: str, balance: int | None) -> None:
+        """Set what an account has left (None: unlimited) until the next reset, which restores
+        the scenario's ``billing.balance``."""
+        self.accounts.current[userid].balance = balance
+
     def retry_parked(self, userid: str | None = None) -> int:
         """Re-drive parked batches (same seqids); without a push URL they go back to get_rpt."""
         return self.pushing.redrive(a for a in self.accounts if userid in (None, a.userid))
