@@ -102,7 +102,8 @@ class Gateway:
         """What a scenario draws from the seed (outcomes, rule counts and chances, push jitter),
         from the start."""
         self.reporting.outcomes = OutcomeDrawer(scenario.reports, rng.random())
-        self.rules = RuleBook(scenario.rules, random.Random(rng.random()))
+        keyholders = {a.apikey: a.userid for a in scenario.accounts if a.apikey}
+        self.rules = RuleBook(scenario.rules, random.Random(rng.random()), keyholders)
         self._push_rng = random.Random(rng.random())
 
     async def use_scenario(self, scenario: Scenario) -> None:

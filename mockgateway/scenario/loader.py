@@ -338,7 +338,10 @@ def _account(c: _Check, path: Path_, raw: Any, base: AccountSettings) -> Account
 def _apikey(c: _Check, path: Path_, raw: Any) -> str | None:
     if raw is None:
         return None
-    key = c.string(path, raw, "")
+    if not isinstance(raw, str):
+        c.string(path, raw, "")
+        return None
+    key = raw
     if len(key) != APIKEY_LENGTH or not (key.isascii() and key.isalnum()):
         c.fail(
             path,
