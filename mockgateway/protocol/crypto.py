@@ -10,6 +10,7 @@ that is not whole blocks, broken padding, bytes that are not UTF-8) is a
 from __future__ import annotations
 
 import binascii
+from functools import cache
 
 from mockgateway.protocol.errors import Code, GatewayError
 from mockgateway.scenario.model import Padding
@@ -162,6 +163,7 @@ def _sm4_decrypt(cipher: bytes, key: bytes) -> bytes:
     return decryptor.update(cipher) + decryptor.finalize()
 
 
+@cache
 def available() -> str | None:
     """None when SM3 and SM4 work here, else what is missing (an OpenSSL built without them)."""
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from mockgateway.endpoints import REGISTRY
-from mockgateway.protocol import errors, mobiles
+from mockgateway.protocol import crypto, errors, mobiles
 from mockgateway.protocol.times import zone_of
 from mockgateway.scenario import reader
 from mockgateway.scenario.model import (
@@ -324,6 +324,10 @@ def _account(c: _Check, path: Path_, raw: Any, base: AccountSettings) -> Account
     apikey = _apikey(c, (*path, "apikey"), fields.get("apikey"))
     settings = replace(base, userid=userid, password=password, apikey=apikey)
     settings = _account_fields(c, path, fields, settings)
+    if settings.auth.accepts("sm3") or settings.encryption is not None:
+        missing = crypto.available()
+        if missing is not None:
+            c.fail(path, f"{missing}: sm3 and encryption need them")
     uses_key = settings.auth.accepts("apikey")
     if uses_key and apikey is None:
         c.fail((*path, "auth", "modes"), "lists apikey, but the account has no apikey")
