@@ -379,3 +379,23 @@ async def test_an_empty_permission_list_allows_nothing_and_is_warned_about(start
     gw = await start(text)
     assert (await gw.call("send_single", **SEND))["result"] == -100070
     assert gw.last().diagnosis == "account J10003 may not call send_single: its endpoints are none"
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ('{"apikey": 12345, "mobile": "85292041234", "content": "hi"}', -100096),
+        ('{"apikey": ["' + KEY + '"], "mobile": "85292041234", "content": "hi"}', -100096),
+        ('{"apikey": {"k": 1}, "mobile": "85292041234", "content": "hi"}', -100096),
+        ('{"apikey": "\\udcff", "mobile": "85292041234", "content": "hi"}', -100093),
+        ('{"apikey": "' + "k" * 2000 + '"}', -100092),
+        ('{"apikey": "", "mobile": "85292041234", "content": "hi"}', -100001),
+    ],
+    ids=["number", "list", "object", "surrogate", "long", "empty"],
+)
+async def test_a_hostile_apikey_gets_a_protocol_answer(
+    modes: Harness, body: str, code: int
+) -> None:
+    status, answer, _ = await modes.raw("send_single", body, "application/json")
+    assert (status, answer["result"]) == (200, code)
+    assert modes.last().diagnosis

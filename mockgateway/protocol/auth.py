@@ -256,9 +256,12 @@ def diagnose_pwd(
         )
     candidates = [rule for rule in accepted if rule.digits == len(pwd)]
     for rule in candidates:
-        guess = _guess(rule, creds, password, moment, now)
+        guess = _slip(rule, creds, password)
         if guess is not None:
             return guess
+    other = _other_timestamp(candidates, creds, password, moment, now)
+    if other is not None:
+        return f"pwd was hashed with a different timestamp ({other}) than the one sent ({ts})"
     if candidates:
         return "pwd does not match: wrong password, or a different hashing rule"
     looks = looks_like(pwd)
@@ -282,9 +285,7 @@ def _hashes_to(pwd: str, rule: HashRule, userid: str, password: str, ts: str) ->
         return False
 
 
-def _guess(
-    rule: HashRule, creds: Credentials, password: str, moment: datetime, now: datetime
-) -> str | None:
+def _slip(rule: HashRule, creds: Credentials, password: str) -> str | None:
     """The slip behind a pwd hashed by ``rule`` from the wrong string, if it is a usual one."""
     pwd, ts, userid = creds.pwd, creds.timestamp or "", creds.userid
     upper, fixed, h, name = userid.upper(), FIXED_STRING, rule.digest, rule.mode
@@ -299,15 +300,23 @@ def _guess(
         ),
         h(fixed + password + ts): "pwd was hashed without the userid",
     }
-    if pwd in guesses:
-        return guesses[pwd]
+    return guesses.get(pwd)
+
+
+def _other_timestamp(
+    rules: list[HashRule], creds: Credentials, password: str, moment: datetime, now: datetime
+) -> str | None:
+    """A timestamp within 300 s of the one sent, or of the clock, that pwd was hashed with."""
+    if not rules:
+        return None
     for centre in (moment, now):
         for delta in range(-300, 301):
             other = format_timestamp(centre + timedelta(seconds=delta))
-            if other != ts and pwd == hashed_pwd(rule, userid, password, other):
-                return (
-                    f"pwd was hashed with a different timestamp ({other}) than the one sent ({ts})"
-                )
+            if other == creds.timestamp:
+                continue
+            for rule in rules:
+                if creds.pwd == hashed_pwd(rule, creds.userid, password, other):
+                    return other
     return None
 
 
