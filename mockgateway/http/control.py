@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import math
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
@@ -116,11 +117,17 @@ async def retry_pushes(request: web.Request) -> web.Response:
     return web.json_response({"redriven": gateway.retry_parked(userid)})
 
 
-def _unknown_account(gateway: Gateway, userid: str) -> web.Response | None:
-    if gateway.accounts.get(userid) is not None:
-        return None
-    known = ", ".join(a.userid for a in gateway.accounts)
-    return _error(f"no account {userid[:64]!r} (accounts: {known})", 404)
+def _account(request: web.Request) -> tuple[Gateway, str]:
+    """The gateway and the account the path names; a 404 listing the accounts otherwise."""
+    gateway = request.app[GATEWAY]
+    userid = request.match_info["userid"]
+    if gateway.accounts.get(userid) is None:
+        known = ", ".join(a.userid for a in gateway.accounts)
+        raise web.HTTPNotFound(
+            text=json.dumps({"error": f"no account {userid[:64]!r} (accounts: {known})"}),
+            content_type="application/json",
+        )
+    return gateway, userid
 
 
 async def _json_body(request: web.Request) -> Any:
@@ -133,11 +140,7 @@ async def _json_body(request: web.Request) -> Any:
 
 @routes.put("/_mock/accounts/{userid}/push")
 async def set_push(request: web.Request) -> web.Response:
-    gateway = request.app[GATEWAY]
-    userid = request.match_info["userid"]
-    unknown = _unknown_account(gateway, userid)
-    if unknown is not None:
-        return unknown
+    gateway, userid = _account(request)
     body = await _json_body(request)
     if not isinstance(body, dict) or "url" not in body:
         return _error('expected {"url": "http://host:port/path"} or {"url": null}', 400)
@@ -152,11 +155,7 @@ async def set_push(request: web.Request) -> web.Response:
 async def get_balance(request: web.Request) -> web.Response:
     """The units left (null: unlimited, which get_balance shows as 99999999), chargetype and
     money."""
-    gateway = request.app[GATEWAY]
-    userid = request.match_info["userid"]
-    unknown = _unknown_account(gateway, userid)
-    if unknown is not None:
-        return unknown
+    gateway, userid = _account(request)
     return web.json_response(_balance_json(gateway, userid))
 
 
@@ -164,11 +163,7 @@ async def get_balance(request: web.Request) -> web.Response:
 async def set_balance(request: web.Request) -> web.Response:
     """``{"balance": N}`` (a whole number from 0 to MAX_BALANCE) or ``{"balance": null}``
     (unlimited), until the next reset."""
-    gateway = request.app[GATEWAY]
-    userid = request.match_info["userid"]
-    unknown = _unknown_account(gateway, userid)
-    if unknown is not None:
-        return unknown
+    gateway, userid = _account(request)
     body = await _json_body(request)
     balance = body.get("balance", False) if isinstance(body, dict) else False
     if balance is not None and (
