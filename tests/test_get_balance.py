@@ -298,3 +298,9 @@ async def test_signed_get_balance_with_any_extra_fields_reads_the_balance(
     )
     assert answer["result"] == 0
     assert answer["balance"] == 99999999
+
+
+async def test_a_push_url_body_nested_too_deep_is_a_400_too(start: Start) -> None:
+    gw = await start(BILLED)
+    response = await gw.client.put("/_mock/accounts/J10003/push", data="[" * 100_000)
+    assert response.status == 400, "the parser's recursion limit is not a 500"
