@@ -1,10 +1,11 @@
 """A small Montnets client that follows the manual to the letter.
 
-Users can read it as a reference for what a correct request looks like: the MD5 pwd, a fresh
-local-time timestamp, content URL-encoded as UTF-8 with lowercase hex, and the three body formats.
-Our own tests sign, encode and read their requests with its helpers (:func:`credentials`,
-:func:`encode_body`, :func:`parse_answer`); :class:`MontnetsClient` puts them together for an
-application.
+Users can read it as a reference for what a correct request looks like: the MD5 pwd (or the
+domestic manual's SHA-256, SM3, plain-text and apikey modes), a fresh local-time timestamp,
+content URL-encoded as UTF-8 with lowercase hex (or SM4-encrypted, V5.7.2 §5.4), and the three
+body formats. Our own tests sign, encode and read their requests with its helpers
+(:func:`credentials`, :func:`encrypt_content`, :func:`encode_body`, :func:`parse_answer`);
+:class:`MontnetsClient` puts them together for an application.
 """
 
 from __future__ import annotations
@@ -17,19 +18,61 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 from mockgateway.endpoints import REGISTRY
-from mockgateway.protocol.auth import md5_pwd
+from mockgateway.protocol import crypto
+from mockgateway.protocol.auth import HASHES, hashed_pwd
 from mockgateway.protocol.errors import url_encode
 from mockgateway.protocol.times import format_timestamp
+from mockgateway.scenario.model import AuthMode, Encryption
 
 BodyFormat = Literal["json", "xml", "form", "get"]
 
-__all__ = ["MontnetsClient", "credentials", "encode_body", "url_encode"]
+__all__ = [
+    "Encryption",
+    "MontnetsClient",
+    "credentials",
+    "encode_body",
+    "encrypt_content",
+    "url_encode",
+]
 
 
-def credentials(userid: str, password: str, *, when: datetime | None = None) -> dict[str, str]:
-    """``userid``, ``pwd`` and ``timestamp`` for one request, by the manual's MD5 rule."""
+def credentials(
+    userid: str,
+    password: str,
+    *,
+    when: datetime | None = None,
+    mode: AuthMode = "md5",
+    apikey: str | None = None,
+) -> dict[str, str]:
+    """The fields that prove who sends one request, by ``mode`` (V5.7.2 §4): ``userid``,
+    ``pwd`` and ``timestamp`` with pwd hashed by MD5 (the default), SHA-256 or SM3;
+    ``userid`` and the plain-text ``pwd`` with no timestamp; or ``apikey`` alone."""
+    if mode == "apikey":
+        if apikey is None:
+            raise ValueError("apikey mode needs the account's apikey")
+        return {"apikey": apikey}
+    if mode == "plaintext":
+        return {"userid": userid, "pwd": password}
+    (rule,) = [r for r in HASHES if r.mode == mode]
     timestamp = format_timestamp(when or datetime.now())
-    return {"userid": userid, "pwd": md5_pwd(userid, password, timestamp), "timestamp": timestamp}
+    pwd = hashed_pwd(rule, userid, password, timestamp)
+    return {"userid": userid, "pwd": pwd, "timestamp": timestamp}
+
+
+def encrypt_content(
+    text: str, encryption: Encryption, *, password: str, timestamp: str | None
+) -> str:
+    """``text`` as an encrypting account sends it: the hex of SM4-ECB over its UTF-8 bytes, under
+    the fixed key or the one derived from the password and the request's own timestamp."""
+    if encryption.derived:
+        if timestamp is None:
+            raise ValueError(
+                "a derived key needs the request's timestamp: sign by md5, sha256 or sm3"
+            )
+        key = crypto.derive_key(password, timestamp)
+    else:
+        key = bytes.fromhex(encryption.key)
+    return crypto.encrypt(text, key, encryption.padding)
 
 
 def encode_body(
@@ -49,10 +92,12 @@ def encode_body(
 
 
 class MontnetsClient:
-    """An async client for ``send_single``, ``send_batch`` and ``get_rpt``.
+    """An async client for ``send_single``, ``send_batch``, ``get_rpt`` and ``get_balance``.
 
     ``fmt`` picks the body format; content is URL-encoded UTF-8 in JSON and XML, and plain text
-    in form and GET (the form encoding is the URL encoding there).
+    in form and GET (the form encoding is the URL encoding there), or, with ``encryption``, the
+    hex of its SM4 ciphertext in every format. ``auth`` picks how requests are signed (``md5``,
+    ``sha256``, ``sm3``, ``plaintext``, or ``apikey`` with the account's ``apikey``).
     """
 
     def __init__(
@@ -62,13 +107,21 @@ class MontnetsClient:
         password: str = "111111",
         *,
         fmt: BodyFormat = "json",
+        auth: AuthMode = "md5",
+        apikey: str | None = None,
+        encryption: Encryption | None = None,
     ) -> None:
         import aiohttp
 
+        if auth == "apikey" and apikey is None:
+            raise ValueError("auth='apikey' needs the account's apikey")
         self.base_url = base_url.rstrip("/")
         self.userid = userid
         self.password = password
         self.fmt: BodyFormat = fmt
+        self.auth: AuthMode = auth
+        self.apikey = apikey
+        self.encryption = encryption
         self._session = aiohttp.ClientSession()
 
     async def __aenter__(self) -> MontnetsClient:
@@ -86,27 +139,43 @@ class MontnetsClient:
         await self._session.close()
 
     async def send_single(self, mobile: str, content: str, **extra: str) -> dict[str, Any]:
-        return await self.call(
-            "send_single", mobile=mobile, content=self._content(content), **extra
-        )
+        return await self._send("send_single", content, mobile=mobile, **extra)
 
     async def send_batch(
         self, mobiles: Sequence[str], content: str, **extra: str
     ) -> dict[str, Any]:
-        return await self.call(
-            "send_batch", mobile=",".join(mobiles), content=self._content(content), **extra
-        )
+        return await self._send("send_batch", content, mobile=",".join(mobiles), **extra)
 
     async def get_rpt(self, retsize: int | None = None) -> dict[str, Any]:
         extra = {} if retsize is None else {"retsize": retsize}
         return await self.call("get_rpt", **extra)
 
-    def _content(self, text: str) -> str:
+    async def get_balance(self) -> dict[str, Any]:
+        """``{result, desc, chargetype, balance, money}`` (domestic edition)."""
+        return await self.call("get_balance")
+
+    async def _send(self, endpoint: str, text: str, **fields: Any) -> dict[str, Any]:
+        signed = self.credentials()
+        return await self._post(
+            endpoint, {**signed, "content": self._content(text, signed), **fields}
+        )
+
+    def credentials(self) -> dict[str, str]:
+        """Fresh credentials by this client's ``auth`` mode."""
+        return credentials(self.userid, self.password, mode=self.auth, apikey=self.apikey)
+
+    def _content(self, text: str, signed: dict[str, str]) -> str:
+        if self.encryption is not None:
+            return encrypt_content(
+                text, self.encryption, password=self.password, timestamp=signed.get("timestamp")
+            )
         return url_encode(text) if self.fmt in ("json", "xml") else text
 
     async def call(self, endpoint: str, **fields: Any) -> dict[str, Any]:
         """Sign and send ``fields`` to ``endpoint``; return the parsed answer."""
-        signed = {**credentials(self.userid, self.password), **fields}
+        return await self._post(endpoint, {**self.credentials(), **fields})
+
+    async def _post(self, endpoint: str, signed: dict[str, Any]) -> dict[str, Any]:
         url = f"{self.base_url}/sms/v2/std/{endpoint}"
         if self.fmt == "get":
             async with self._session.get(url, params={k: str(v) for k, v in signed.items()}) as r:
@@ -116,7 +185,9 @@ class MontnetsClient:
             return parse_answer(await r.read())
 
 
-_INTEGERS = frozenset({"result", "msgid", "pknum", "pktotal", "countrycode", "status"})
+_INTEGERS = frozenset(
+    {"result", "msgid", "pknum", "pktotal", "countrycode", "status", "balance", "chargetype"}
+)
 
 
 def parse_answer(body: bytes) -> dict[str, Any]:

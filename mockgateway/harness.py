@@ -201,6 +201,17 @@ class MockGateway:
     def set_push(self, url: str | None, *, userid: str | None = None) -> None:
         self._call("PUT", f"/_mock/accounts/{userid or self.userid}/push", {"url": url})
 
+    def set_balance(self, balance: int | None, *, userid: str | None = None) -> None:
+        """Set what the account has left (``None``: unlimited) until the next reset."""
+        path = f"/_mock/accounts/{userid or self.userid}/balance"
+        self._call("PUT", path, {"balance": balance})
+
+    def balance(self, *, userid: str | None = None) -> int | None:
+        """Units the account has left (``None``: unlimited)."""
+        answer = self._call("GET", f"/_mock/accounts/{userid or self.userid}/balance")
+        left: int | None = answer["balance"]
+        return left
+
     def retry_pushes(self) -> int:
         return int(self._call("POST", "/_mock/pushes/retry")["redriven"])
 

@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from mockgateway.scenario.model import (
+    PER_ACCOUNT,
     AccountSettings,
     AuthSettings,
+    Billing,
+    Encryption,
     Fault,
     FaultKind,
     Match,
@@ -79,10 +82,12 @@ def dotted(model: type[Any]) -> set[str]:
 
 def test_the_scenario_docs_tables_list_every_key_of_the_model() -> None:
     docs = (ROOT / "docs" / "scenarios.md").read_text()
-    shared = keys(AccountSettings) - {"userid", "password"}
+    shared = keys(AccountSettings) - PER_ACCOUNT
     assert table_keys(docs, "## Top level") == keys(Scenario) | shared
-    assert table_keys(docs, "## Accounts") == shared
+    assert table_keys(docs, "## Accounts") == keys(AccountSettings) - {"userid", "password"}
     assert table_keys(docs, "### `auth`") == keys(AuthSettings)
+    assert table_keys(docs, "### `billing`") == keys(Billing)
+    assert table_keys(docs, "### `encryption`") == keys(Encryption)
     assert table_keys(docs, "### `push`") == dotted(PushSettings)
     assert table_keys(docs, "## `reports`") == keys(ReportSettings)
     when = "### `when` (every condition given must hold; none given matches every request)"

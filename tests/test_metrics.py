@@ -32,7 +32,7 @@ async def test_requests_messages_segments_and_rejections_are_counted(gw: Harness
     await gw.call("send_batch", mobile="85292041234,85292041235", content="a" * 161)
     await gw.call("send_single", mobile="85292041234", content="hi", pwd="wrong")
     await gw.call("send_single", mobile="85292041234", content="")
-    await gw.client.post("/sms/v2/std/get_balance", data="{}")
+    await gw.client.post("/sms/v2/std/get_balanse", data="{}")
     samples = await scrape(gw)
     assert one(samples, "mockgateway_requests_total", endpoint="send_single", result="0") == 1
     assert one(samples, "mockgateway_requests_total", endpoint="send_batch", result="0") == 1

@@ -16,6 +16,7 @@ def test_every_spelling_finds_its_canonical_endpoint() -> None:
         "send_batch": "send_batch",
         "batch_send": "send_batch",
         "get_rpt": "get_rpt",
+        "get_balance": "get_balance",
     }
     assert REGISTRY.spellings("international")[0] == "send_single"
     assert REGISTRY.request_root("get_rpt") == "rptreq"
@@ -30,6 +31,13 @@ def test_failure_shapes_are_the_manuals() -> None:
     assert answers["batch_send"] == answers["send_single"]
     assert answers["send_batch"] == {"result": -100001, "desc": desc, "messages": []}
     assert answers["get_rpt"] == {"result": -100001, "desc": desc, "rpts": ""}
+    assert answers["get_balance"] == {
+        "result": -100001,
+        "desc": desc,
+        "chargetype": 0,
+        "balance": 0,
+        "money": "0.00",
+    }
     success = REGISTRY["get_rpt"].answer("get_rpt", 0, [])
     assert list(success) == ["result", "desc", "rpts"] and success["rpts"] == []
 

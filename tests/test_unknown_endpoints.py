@@ -27,9 +27,9 @@ async def test_an_unknown_endpoint_is_journaled_as_rejected(gw: Harness) -> None
         "POST",
     )
     assert (record["result"], record["http_status"], record["fields"]) == (None, 404, {})
-    assert record["diagnosis"].startswith(
-        "get_balance is a V5.7.2 domestic endpoint: the international edition (V5.13) does not "
-        "serve it"
+    assert record["diagnosis"] == (
+        "get_balance is not served by the international edition: use an account with "
+        "`edition: domestic`"
     )
     assert gw.last().client_error
 
@@ -83,7 +83,7 @@ def test_balance(mockgateway):
     )
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(
-        ["*POST /sms/v2/std/get_balance (unread): HTTP 404: get_balance is a V5.7.2 domestic*"]
+        ["*POST /sms/v2/std/get_balance (unread): HTTP 404: get_balance is not served by the *"]
     )
 
 
@@ -94,4 +94,4 @@ def test_serve_log_prints_an_unknown_endpoint() -> None:
         assert raised.value.code == 404
         process.terminate()
         _, err = process.communicate(timeout=READY_TIMEOUT)
-    assert "GET get_balance (unread) - -> HTTP 404\n    get_balance is a V5.7.2 domestic" in err
+    assert "GET get_balance (unread) - -> HTTP 404\n    get_balance is not served by the" in err

@@ -1,5 +1,6 @@
 """The scenario's accounts as the gateway keeps them: settings, the outbox of reports not yet
-handed out, the push line, and the guard's counters; and those a replaced scenario dropped."""
+handed out, the push line, the guard's counters and the balance; and those a replaced scenario
+dropped."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ class AccountState:
     locked_until: float = 0.0
     in_flight: int = 0
     """Requests holding a connection slot."""
+    balance: int | None = None
+    """Units left (``billing.balance`` at the start, charged per segment); None is unlimited."""
 
     @property
     def userid(self) -> str:
@@ -37,13 +40,16 @@ class AccountState:
 
     def rebind(self, settings: AccountSettings) -> None:
         """The account under a replaced scenario's settings: its outbox and push line stay (a
-        push URL set at run time too, unless the push settings changed); its lock-out goes."""
-        before = self.settings.push
+        push URL set at run time too, unless the push settings changed), and so does its balance
+        unless the billing settings changed; its lock-out goes."""
+        before = self.settings
         self.settings = settings
         self.zone = zone_of(settings.auth.timezone)
         self.failures, self.locked_until = 0, 0.0
-        if settings.push != before:
+        if settings.push != before.push:
             self.push.repoint(settings.push)
+        if settings.billing != before.billing:
+            self.balance = settings.billing.balance
 
 
 class Accounts:
@@ -53,6 +59,8 @@ class Accounts:
         self.retired: dict[str, AccountState] = {}
         """Accounts a replaced scenario dropped: their reports wait where the journal shows them,
         and come back to them if a later scenario brings the account back."""
+        self._keys: dict[str, AccountState] = {}
+        """Current accounts by apikey."""
 
     def start(self, settings: Sequence[AccountSettings], *, keep_seqids: bool) -> None:
         """Fresh accounts (a reset); their push seqids go on unless ``keep_seqids`` is false."""
@@ -64,6 +72,7 @@ class Accounts:
         self.retired = {}
         for userid, state in self.current.items():
             state.push.next_seqid = seqids.get(userid, 1)
+        self._index()
 
     def replace(self, settings: Sequence[AccountSettings]) -> None:
         """A replaced scenario's accounts: those that stay keep their state, those that go are
@@ -78,14 +87,22 @@ class Accounts:
             staying[one.userid] = state
         self.retired.update(self.current)
         self.current = staying
+        self._index()
+
+    def _index(self) -> None:
+        self._keys = {a.settings.apikey: a for a in self.current.values() if a.settings.apikey}
 
     def _new(self, settings: AccountSettings) -> AccountState:
         outbox: Outbox[Report] = Outbox()
         line = PushLine(settings.push, outbox, self._move)
-        return AccountState(settings, zone_of(settings.auth.timezone), outbox, line)
+        zone = zone_of(settings.auth.timezone)
+        return AccountState(settings, zone, outbox, line, balance=settings.billing.balance)
 
     def get(self, userid: str) -> AccountState | None:
         return self.current.get(userid)
+
+    def by_apikey(self, apikey: str) -> AccountState | None:
+        return self._keys.get(apikey)
 
     def __iter__(self) -> Iterator[AccountState]:
         return iter(list(self.current.values()))
@@ -95,8 +112,12 @@ class Accounts:
         return [*self.current.values(), *self.retired.values()]
 
     def mask_password(self, record: RequestRecord) -> None:
-        """The journal never shows an account's plain-text password (the control API may be
-        reachable by others); authentication reads the request's own fields, not these."""
+        """The journal never shows an account's plain-text password or its apikey (the control
+        API may be reachable by others); authentication reads the request's own fields, not
+        these."""
+        apikey = record.fields.get("apikey")
+        if isinstance(apikey, str) and apikey in self._keys:
+            record.fields = {**record.fields, "apikey": "***"}
         pwd, userid = record.fields.get("pwd"), record.fields.get("userid")
         if not isinstance(pwd, str) or not isinstance(userid, str):
             return

@@ -102,7 +102,8 @@ class Gateway:
         """What a scenario draws from the seed (outcomes, rule counts and chances, push jitter),
         from the start."""
         self.reporting.outcomes = OutcomeDrawer(scenario.reports, rng.random())
-        self.rules = RuleBook(scenario.rules, random.Random(rng.random()))
+        keyholders = {a.apikey: a.userid for a in scenario.accounts if a.apikey}
+        self.rules = RuleBook(scenario.rules, random.Random(rng.random()), keyholders)
         self._push_rng = random.Random(rng.random())
 
     async def use_scenario(self, scenario: Scenario) -> None:
@@ -149,6 +150,11 @@ class Gateway:
     async def set_push(self, userid: str, url: str | None) -> None:
         """Point an account's pushes at ``url``, or stop pushing (reports go to get_rpt)."""
         await self.pushing.set_push(self.accounts.current[userid], url)
+
+    def set_balance(self, userid: str, balance: int | None) -> None:
+        """Set what an account has left (None: unlimited) until the next reset, which restores
+        the scenario's ``billing.balance``."""
+        self.accounts.current[userid].balance = balance
 
     def retry_parked(self, userid: str | None = None) -> int:
         """Re-drive parked batches (same seqids); without a push URL they go back to get_rpt."""

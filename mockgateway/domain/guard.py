@@ -1,9 +1,11 @@
-"""The account guard: who may call, from where, how many at once, and with what credentials.
+"""The account guard: who may call, from where, how many at once, with what credentials, and
+which endpoints.
 
-Checks run in a fixed order (account, IP, connections, lock-out, credentials), so one request
-always gets the same answer. Credentials are checked in one place, :func:`authenticate`: the
-manual's MD5 rule with a timestamp, or the plain-text password without one. More modes (SHA-256,
-SM3, apikey: the domestic manual's §4) plug in there, chosen per account from its settings.
+Checks run in a fixed order (account, IP, connections, lock-out, credentials, permission), so
+one request always gets the same answer. The account is named by userid, or found by its apikey
+(V5.7.2 §4's fifth mode). Credentials are checked in one place, :func:`authenticate`, by the
+modes the account accepts (``auth.modes``): pwd hashed with a timestamp by MD5, SHA-256 or SM3,
+the plain-text password without one, or the apikey alone.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import TYPE_CHECKING
 from mockgateway.domain.records import RequestRecord
 from mockgateway.protocol import auth, fields
 from mockgateway.protocol.errors import Code, GatewayError
+from mockgateway.protocol.limits import shown
+from mockgateway.scenario.model import APIKEY_LENGTH
 
 if TYPE_CHECKING:
     from mockgateway.domain.accounts import Accounts, AccountState
@@ -68,43 +72,88 @@ def admit(
     userid = fields.text(given, "userid")
     pwd = fields.text(given, "pwd")
     timestamp = fields.text(given, "timestamp") or None
-    if not userid:
-        raise GatewayError(Code.AUTH_FAILED, "userid is missing")
+    apikey = fields.text(given, "apikey") or None
+    if apikey is not None:
+        account = _keyholder(accounts, apikey, scenario)
+        if userid or pwd:
+            record.warnings.append(
+                f"userid and pwd sent beside apikey: ignored, the key names account "
+                f"{account.userid} (the manual: one scheme or the other, never both)"
+            )
+        userid = account.userid
+    elif not userid:
+        raise GatewayError(Code.AUTH_FAILED, "userid is missing (and no apikey was sent)")
+    else:
+        found = accounts.get(userid.upper())
+        if found is None:
+            known = ", ".join(a.userid for a in accounts)
+            raise GatewayError(
+                Code.AUTH_FAILED,
+                f"no account {userid!r} in scenario {scenario!r} (accounts: {known})",
+            )
+        account = found
+        if userid != userid.upper():
+            record.warnings.append("userid is not in uppercase, as the manual writes it")
     record.userid = userid
-    account = accounts.get(userid.upper())
-    if account is None:
-        known = ", ".join(a.userid for a in accounts)
-        raise GatewayError(
-            Code.AUTH_FAILED, f"no account {userid!r} in scenario {scenario!r} (accounts: {known})"
-        )
-    if userid != userid.upper():
-        record.warnings.append("userid is not in uppercase, as the manual writes it")
     _check_ip(account, request.remote)
     _check_connections(account)
     _check_lock(account, now)
     try:
-        authenticate(account, auth.Credentials(userid, pwd or "", timestamp), wall)
+        authenticate(account, auth.Credentials(userid, pwd or "", timestamp, apikey), wall)
     except GatewayError as error:
         if error.code == Code.AUTH_FAILED:
             _count_failure(account, error, now)
         raise
     account.failures = 0
+    _check_permission(account, request.endpoint.name)
     return account, Slot(account)
 
 
 def authenticate(account: AccountState, credentials: auth.Credentials, wall: float) -> None:
-    """Check the credentials by the account's auth settings; the one place auth modes plug in."""
+    """Check the credentials by the account's auth modes; the one place auth modes plug in."""
+    settings = account.settings.auth
+    if credentials.apikey is not None:
+        if not settings.accepts("apikey"):
+            raise GatewayError(Code.AUTH_FAILED, auth.apikey_not_accepted(settings.modes))
+        return
     if not credentials.pwd:
         raise GatewayError(Code.AUTH_FAILED, "pwd is missing")
-    settings = account.settings.auth
     auth.verify(
         credentials,
         account.settings.password,
-        plaintext_allowed=settings.plaintext,
+        modes=settings.modes,
         wall=wall,
         zone=account.zone,
         window=settings.timestamp_window,
     )
+
+
+def _keyholder(accounts: Accounts, apikey: str, scenario: str) -> AccountState:
+    """The account whose apikey was sent, or -100001 saying how near the key came to one."""
+    account = accounts.by_apikey(apikey)
+    if account is not None:
+        return account
+    shown_key = shown(apikey)
+    if len(apikey) != APIKEY_LENGTH:
+        problem = f"apikey {shown_key} is {len(apikey)} characters; keys are {APIKEY_LENGTH}"
+    else:
+        problem = f"apikey {shown_key} matches no account in scenario {scenario!r}"
+    folded = [a.userid for a in accounts if (a.settings.apikey or "").lower() == apikey.lower()]
+    if folded:
+        problem += f"; it is account {folded[0]}'s key in another case: keys are exact"
+    elif not any(a.settings.apikey for a in accounts):
+        problem += " (no account of it has an apikey)"
+    raise GatewayError(Code.AUTH_FAILED, problem)
+
+
+def _check_permission(account: AccountState, endpoint: str) -> None:
+    allowed = account.settings.endpoints
+    if allowed is not None and endpoint not in allowed:
+        listed = ", ".join(allowed) or "none"
+        raise GatewayError(
+            Code.NO_PERMISSION,
+            f"account {account.userid} may not call {endpoint}: its endpoints are {listed}",
+        )
 
 
 def _check_ip(account: AccountState, remote: str) -> None:

@@ -8,6 +8,7 @@ The rules are the scenario's (configuration); what they have seen is the gateway
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,8 @@ class RuleBook:
 
     rules: tuple[Rule, ...]
     rng: random.Random
+    keyholders: Mapping[str, str] = field(default_factory=dict)
+    """apikey to userid: a request that names its account by key meets rules on its userid."""
     counts: list[RuleCount] = field(init=False)
     """One per rule, in the scenario's order."""
 
@@ -94,6 +97,9 @@ class RuleBook:
             except GatewayError:
                 text = raw_content if isinstance(raw_content, str) else None
         userid, custid = given.get("userid"), given.get("custid")
+        apikey = given.get("apikey")
+        if isinstance(apikey, str) and apikey in self.keyholders:
+            userid = self.keyholders[apikey]
         return RequestFacts(
             endpoint=request.endpoint.name,
             userid=userid if isinstance(userid, str) else None,

@@ -1,10 +1,11 @@
 """Accepting messages, shared by every send: the checks of numbers, content, custid/exdata,
-svrtype and exno (:func:`read`), then msgids, the messages and one report per segment
-(:meth:`Sending.accept`).
+svrtype and exno (:func:`read`), then the charge, msgids, the messages and one report per
+segment (:meth:`Sending.accept`).
 
 A send endpoint reads with :func:`read`, adds its own checks, and accepts: checks run in a fixed
-order (custid/exdata, numbers, content, svrtype, exno, the endpoint's own), so one request always
-gets the same answer.
+order (custid/exdata, numbers, content, svrtype, exno, the endpoint's own, the balance), so one
+request always gets the same answer. Content is read by :func:`read_content`: decrypted first
+when the account encrypts it (V5.7.2 §5.4), then decoded and checked.
 """
 
 from __future__ import annotations
@@ -12,17 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mockgateway.domain import billing
 from mockgateway.domain.events import Events
 from mockgateway.domain.journal import Journal
 from mockgateway.domain.msgids import Msgids
 from mockgateway.domain.outcomes import not_a_mobile
 from mockgateway.domain.records import Message
 from mockgateway.domain.reporting import Reporting
-from mockgateway.protocol import content, fields, mobiles
-from mockgateway.protocol.codec import Fields
+from mockgateway.protocol import content, crypto, fields, mobiles
+from mockgateway.protocol.codec import Fields, FieldValue
 from mockgateway.protocol.errors import Code, GatewayError
 from mockgateway.protocol.limits import shown
-from mockgateway.scenario.model import AccountSettings
+from mockgateway.scenario.model import AccountSettings, Padding
 
 if TYPE_CHECKING:
     from mockgateway.domain.calls import Call
@@ -61,16 +63,7 @@ def read(call: Call, *, single: bool) -> Draft:
     numbers = _numbers(given, settings, single=single)
     for warning in _number_warnings(numbers):
         call.warn(warning)
-    raw = given.get("content")
-    if raw is None:
-        raise GatewayError(Code.CONTENT_EMPTY, "content is missing")
-    if not isinstance(raw, str | bytes):
-        raise GatewayError(
-            Code.BODY_FIELD_WRONG_TYPE, f"content must be a string, got {fields.kind_of(raw)}"
-        )
-    decoded = content.decode(raw, call.request.format, allow_gbk=settings.gbk)
-    for warning in decoded.warnings:
-        call.warn(warning)
+    decoded = read_content(call, given.get("content"))
     svrtype = fields.text(given, "svrtype") or ""
     if svrtype and svrtype not in SVRTYPES:
         call.warn(
@@ -81,6 +74,77 @@ def read(call: Call, *, single: bool) -> Draft:
     if exno_problem is not None:
         call.warn(exno_problem)
     return Draft(numbers, decoded, custid, exdata, svrtype, exno)
+
+
+def read_content(call: Call, raw: FieldValue | None) -> content.Decoded:
+    """A content field as the phone shows it, its warnings told to the call: decrypted first
+    when the account encrypts content, else URL-decoded once; then the content rules."""
+    if raw is None:
+        raise GatewayError(Code.CONTENT_EMPTY, "content is missing")
+    if not isinstance(raw, str | bytes):
+        raise GatewayError(
+            Code.BODY_FIELD_WRONG_TYPE, f"content must be a string, got {fields.kind_of(raw)}"
+        )
+    plain = decrypt(call, raw) if raw else None
+    if plain is not None:
+        decoded = content.decrypted(plain)
+    else:
+        decoded = content.decode(raw, call.request.format, allow_gbk=call.account.settings.gbk)
+    for warning in decoded.warnings:
+        call.warn(warning)
+    return decoded
+
+
+MAX_CIPHER_BYTES = 4 * content.MAX_CHARACTERS + crypto.BLOCK
+"""The longest ciphertext whose text can meet the content rules: 1000 characters of at most
+four UTF-8 bytes each, and a block of padding."""
+
+
+def decrypt(call: Call, raw: str | bytes, *, max_bytes: int = MAX_CIPHER_BYTES) -> str | None:
+    """The plaintext of an encrypted content field, or None when the account does not encrypt.
+
+    The plaintext is what §5.4 encrypts: the UTF-8 text itself for a single, batch or multi
+    item (not URL-encoded), the once-encoded variables for send_template, the joined,
+    individually encoded list for send_mixed. ``max_bytes`` bounds the ciphertext.
+    """
+    encryption = call.account.settings.encryption
+    if encryption is None:
+        return None
+    if isinstance(raw, bytes):
+        raise GatewayError(
+            Code.DECRYPT_FAILED, "content is not hex text: the account's content is SM4-encrypted"
+        )
+    if encryption.derived:
+        timestamp = fields.text(call.request.fields, "timestamp")
+        if not timestamp:
+            raise GatewayError(
+                Code.DECRYPT_FAILED,
+                "the account's key is derived from the request's timestamp (encryption.key: "
+                "derive), and no timestamp was sent",
+            )
+        password = call.account.settings.password
+        key = crypto.derive_key(password, timestamp)
+        try:
+            return crypto.decrypt(raw, key, encryption.padding, max_bytes=max_bytes)
+        except GatewayError as error:
+            if error.code == Code.DECRYPT_FAILED and _decrypts(
+                raw, crypto.hex_prefix_key(password, timestamp), encryption.padding, max_bytes
+            ):
+                error.diagnosis = (
+                    "content was encrypted with the first 16 characters of the SM3 digest's hex "
+                    "text as the key; the derived key is the first 16 bytes of the digest itself"
+                )
+            raise
+    key = bytes.fromhex(encryption.key)
+    return crypto.decrypt(raw, key, encryption.padding, max_bytes=max_bytes)
+
+
+def _decrypts(raw: str, key: bytes, padding: Padding, max_bytes: int) -> bool:
+    try:
+        crypto.decrypt(raw, key, padding, max_bytes=max_bytes)
+    except GatewayError:
+        return False
+    return True
 
 
 class Sending:
@@ -99,6 +163,8 @@ class Sending:
         if len({n.digits for n in numbers}) < len(numbers):
             call.warn("the same number appears more than once in the batch")
         split = content.segment(draft.content.text)
+        units = len(numbers) * split.segments
+        billing.charge(account, units, _cost(len(numbers), split.segments))
         first = self._msgids.take(account.settings.msgids.range, len(numbers))
         custid = draft.custid or str(first)
         now = call.clock.now()
@@ -176,3 +242,8 @@ def _number_warnings(numbers: list[mobiles.Mobile]) -> list[str]:
         return warnings
     more = len(warnings) - MAX_NUMBER_WARNINGS
     return [*warnings[:MAX_NUMBER_WARNINGS], f"... and {more} more numbers like these"]
+
+
+def _cost(messages: int, segments: int) -> str:
+    """``3 messages of 2 segments``: what a send is charged for."""
+    return f"{messages} message{'s' * (messages != 1)} of {segments} segment{'s' * (segments != 1)}"

@@ -46,5 +46,6 @@ ENDPOINT = Endpoint(
     request_root="rptreq",
     answer_root="rptrsp",
     items={"rpts": "rpt"},
+    editions=frozenset({"international", "domestic"}),
     serve=serve,
 )

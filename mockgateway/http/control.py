@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar
 
 from aiohttp import web
 
+from mockgateway.domain import billing
 from mockgateway.domain.clock import VirtualClock
 from mockgateway.domain.gateway import Gateway
 from mockgateway.domain.journal import Journal
@@ -38,6 +39,7 @@ from mockgateway.http.serializers import (
 from mockgateway.http.stopping import settle
 from mockgateway.scenario import ScenarioError, load_text
 from mockgateway.scenario.loader import is_http_url
+from mockgateway.scenario.model import MAX_BALANCE
 
 routes = web.RouteTableDef()
 T = TypeVar("T")
@@ -154,17 +156,31 @@ async def retry_pushes(request: web.Request) -> web.Response:
     return web.json_response({"redriven": gateway.retry_parked(userid)})
 
 
-@routes.put("/_mock/accounts/{userid}/push")
-async def set_push(request: web.Request) -> web.Response:
+def _account(request: web.Request) -> tuple[Gateway, str]:
+    """The gateway and the account the path names; a 404 listing the accounts otherwise."""
     gateway = request.app[GATEWAY]
     userid = request.match_info["userid"]
     if gateway.accounts.get(userid) is None:
         known = ", ".join(a.userid for a in gateway.accounts)
-        return _error(f"no account {userid!r} (accounts: {known})", 404)
+        raise web.HTTPNotFound(
+            text=json.dumps({"error": f"no account {userid[:64]!r} (accounts: {known})"}),
+            content_type="application/json",
+        )
+    return gateway, userid
+
+
+async def _json_body(request: web.Request) -> Any:
+    """The body as JSON, or None when it is not JSON (too deep to parse counts as not JSON)."""
     try:
-        body = await request.json()
-    except ValueError:
-        body = None
+        return await request.json()
+    except (ValueError, RecursionError):
+        return None
+
+
+@routes.put("/_mock/accounts/{userid}/push")
+async def set_push(request: web.Request) -> web.Response:
+    gateway, userid = _account(request)
+    body = await _json_body(request)
     if not isinstance(body, dict) or "url" not in body:
         return _error('expected {"url": "http://host:port/path"} or {"url": null}', 400)
     url = body["url"]
@@ -172,6 +188,44 @@ async def set_push(request: web.Request) -> web.Response:
         return _error(f"{url!r} is not an http:// or https:// URL with a host", 400)
     await gateway.set_push(userid, url)
     return web.json_response({"userid": userid, "url": url})
+
+
+@routes.get("/_mock/accounts/{userid}/balance")
+async def get_balance(request: web.Request) -> web.Response:
+    """The units left (null: unlimited, which get_balance shows as 99999999), chargetype and
+    money."""
+    gateway, userid = _account(request)
+    return web.json_response(_balance_json(gateway, userid))
+
+
+@routes.put("/_mock/accounts/{userid}/balance")
+async def set_balance(request: web.Request) -> web.Response:
+    """``{"balance": N}`` (a whole number from 0 to MAX_BALANCE) or ``{"balance": null}``
+    (unlimited), until the next reset."""
+    gateway, userid = _account(request)
+    body = await _json_body(request)
+    balance = body.get("balance", False) if isinstance(body, dict) else False
+    if balance is not None and (
+        isinstance(balance, bool) or not isinstance(balance, int) or not 0 <= balance <= MAX_BALANCE
+    ):
+        return _error(
+            f'expected {{"balance": N}} with N a whole number from 0 to {MAX_BALANCE}, or '
+            '{"balance": null} for unlimited',
+            400,
+        )
+    gateway.set_balance(userid, balance)
+    return web.json_response(_balance_json(gateway, userid))
+
+
+def _balance_json(gateway: Gateway, userid: str) -> dict[str, Any]:
+    account = gateway.accounts.current[userid]
+    shown = billing.statement(account)
+    return {
+        "userid": userid,
+        "balance": account.balance,
+        "chargetype": shown.chargetype,
+        "money": shown.money,
+    }
 
 
 @routes.post("/_mock/reset")

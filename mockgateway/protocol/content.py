@@ -64,6 +64,23 @@ def decode(value: str | bytes, fmt: Format, *, allow_gbk: bool) -> Decoded:
             "content still holds %XX escapes after its one URL-decoding: encoded twice? "
             "The phone shows them as they are"
         )
+    return _checked(text, charset, warnings, twice=twice)
+
+
+def decrypted(text: str) -> Decoded:
+    """Decrypted content (V5.7.2 §5.4): the UTF-8 text itself, never URL-decoded, under the
+    same rules."""
+    warnings: list[str] = []
+    escaped = "%" in text and _ESCAPE.search(text) is not None
+    if escaped:
+        warnings.append(
+            "the decrypted content holds %XX escapes: URL-encoded before encryption? The manual "
+            "encrypts the UTF-8 text itself, and the phone shows them as they are"
+        )
+    return _checked(text, "utf-8", warnings, twice=escaped)
+
+
+def _checked(text: str, charset: str, warnings: list[str], *, twice: bool) -> Decoded:
     if text == "":
         raise GatewayError(Code.CONTENT_EMPTY, "content is empty")
     if len(text) > MAX_CHARACTERS:

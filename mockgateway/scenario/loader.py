@@ -16,13 +16,19 @@ from pathlib import Path
 from typing import Any, cast
 
 from mockgateway.endpoints import REGISTRY
-from mockgateway.protocol import errors, mobiles
+from mockgateway.protocol import crypto, errors, mobiles
 from mockgateway.protocol.times import zone_of
 from mockgateway.scenario import reader
 from mockgateway.scenario.model import (
+    APIKEY_LENGTH,
+    MAX_BALANCE,
+    PER_ACCOUNT,
     AccountSettings,
+    AuthMode,
     AuthSettings,
+    Billing,
     Delay,
+    Encryption,
     Fault,
     FaultKind,
     JournalSettings,
@@ -233,7 +239,7 @@ def _kind(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-_SHARED = keys(AccountSettings) - {"userid", "password"}
+_SHARED = keys(AccountSettings) - PER_ACCOUNT
 """What the top level gives as every account's default."""
 _FAULT_KINDS: tuple[FaultKind, ...] = cast(Any, words(FaultKind))
 STALL_SECONDS = 120.0
@@ -257,11 +263,19 @@ def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
         c.fail(("accounts",), f"{len(accounts_raw)} accounts: at most {MAX_ACCOUNTS}")
     else:
         seen: set[str] = set()
+        keyed: dict[str, str] = {}
         for index, raw in enumerate(accounts_raw):
             account = _account(c, ("accounts", index), raw, base)
             if account.userid in seen:
                 c.fail(("accounts", index, "userid"), f"account {account.userid} appears twice")
             seen.add(account.userid)
+            if account.apikey is not None:
+                owner = keyed.setdefault(account.apikey, account.userid)
+                if owner != account.userid:
+                    c.fail(
+                        ("accounts", index, "apikey"),
+                        f"account {owner} has the same apikey: a key names one account",
+                    )
             accounts.append(account)
     seed = top.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
@@ -307,8 +321,39 @@ def _account(c: _Check, path: Path_, raw: Any, base: AccountSettings) -> Account
     password = c.string((*path, "password"), fields.get("password"), "")
     if not password:
         c.fail(path, "an account needs a password")
-    settings = replace(base, userid=userid, password=password)
-    return _account_fields(c, path, fields, settings)
+    apikey = _apikey(c, (*path, "apikey"), fields.get("apikey"))
+    settings = replace(base, userid=userid, password=password, apikey=apikey)
+    settings = _account_fields(c, path, fields, settings)
+    if settings.auth.accepts("sm3") or settings.encryption is not None:
+        missing = crypto.available()
+        if missing is not None:
+            c.fail(path, f"{missing}: sm3 and encryption need them")
+    uses_key = settings.auth.accepts("apikey")
+    if uses_key and apikey is None:
+        c.fail((*path, "auth", "modes"), "lists apikey, but the account has no apikey")
+    elif apikey is not None and not uses_key:
+        c.warn(
+            (*path, "apikey"),
+            "auth.modes does not list apikey: requests that send this key are refused",
+        )
+    return settings
+
+
+def _apikey(c: _Check, path: Path_, raw: Any) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        c.string(path, raw, "")
+        return None
+    key = raw
+    if len(key) != APIKEY_LENGTH or not (key.isascii() and key.isalnum()):
+        c.fail(
+            path,
+            f"{key[:40]!r} is not an apikey: {APIKEY_LENGTH} letters and digits, as the "
+            "manual's abade5589e2798f82f006bbc36d269ce",
+        )
+        return None
+    return key
 
 
 def _account_fields(
@@ -348,7 +393,95 @@ def _account_fields(
             minimum=1,
         ),
         push=_push(c, (*path, "push"), fields, base.push),
+        edition=cast(
+            Any,
+            c.choice(
+                (*path, "edition"),
+                fields.get("edition"),
+                base.edition,
+                choices(AccountSettings, "edition"),
+            ),
+        ),
+        billing=_billing(c, (*path, "billing"), fields.get("billing", {}), base.billing),
+        endpoints=_endpoints(c, (*path, "endpoints"), fields, base.endpoints),
+        encryption=_encryption(c, (*path, "encryption"), fields, base.encryption),
     )
+
+
+MAX_PRICE = 1_000_000.0
+
+
+def _billing(c: _Check, path: Path_, raw: Any, base: Billing) -> Billing:
+    fields = c.mapping(path, raw, keys(Billing))
+    balance = base.balance
+    if "balance" in fields and fields["balance"] is not None:
+        balance = c.integer(
+            (*path, "balance"), fields["balance"], 0, minimum=0, maximum=MAX_BALANCE
+        )
+    elif "balance" in fields:
+        balance = None
+    return Billing(
+        balance=balance,
+        price=c.number((*path, "price"), fields.get("price"), base.price, maximum=MAX_PRICE),
+        chargetype=c.integer(
+            (*path, "chargetype"), fields.get("chargetype"), base.chargetype, maximum=9
+        ),
+    )
+
+
+def _endpoints(
+    c: _Check, path: Path_, fields: dict[str, Any], base: tuple[str, ...] | None
+) -> tuple[str, ...] | None:
+    """Canonical names, in the registry's order; an alias names its endpoint."""
+    if "endpoints" not in fields:
+        return base
+    raw = fields["endpoints"]
+    if raw is None:
+        return None
+    names = REGISTRY.names()
+    if not isinstance(raw, list):
+        c.fail(path, f"must be a list of endpoint names ({', '.join(names)}), got {_kind(raw)}")
+        return base
+    chosen: set[str] = set()
+    for index, name in enumerate(raw):
+        if isinstance(name, str) and name in names:
+            chosen.add(names[name])
+            continue
+        near = difflib.get_close_matches(str(name)[:64], list(names), n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        c.fail((*path, index), f"{_kind(name)} is not an endpoint{hint}; known: {', '.join(names)}")
+    if not raw:
+        c.warn(path, "an empty list allows no endpoint: every request gets 100070")
+    return tuple(e.name for e in REGISTRY.endpoints if e.name in chosen)
+
+
+def _encryption(
+    c: _Check, path: Path_, fields: dict[str, Any], base: Encryption | None
+) -> Encryption | None:
+    if "encryption" not in fields:
+        return base
+    raw = fields["encryption"]
+    if raw is None:
+        return None
+    given = c.mapping(path, raw, keys(Encryption))
+    key = given.get("key", base.key if base else None)
+    if not isinstance(key, str) or not (key == "derive" or _is_key(key)):
+        c.fail(
+            (*path, "key"),
+            f"{_kind(key) if not isinstance(key, str) else repr(key[:40])} is not a key: "
+            "32 hex digits (16 bytes), or derive (SM3 of password + timestamp)",
+        )
+        key = "derive"
+    padding = given.get("padding", base.padding if base else None)
+    if padding is None:
+        c.fail(path, "encryption needs a padding: zero or pkcs7")
+        padding = "pkcs7"
+    padding = c.choice((*path, "padding"), padding, "pkcs7", choices(Encryption, "padding"))
+    return Encryption(key=key.lower(), padding=cast(Any, padding))
+
+
+def _is_key(text: str) -> bool:
+    return len(text) == 32 and all(ch in "0123456789abcdefABCDEF" for ch in text)
 
 
 def _allowed_ips(c: _Check, path: Path_, raw: Any, base: AccountSettings) -> tuple[str, ...]:
@@ -455,7 +588,9 @@ def _auth(c: _Check, path: Path_, raw: Any, base: AuthSettings) -> AuthSettings:
     except ValueError as exc:
         c.fail((*path, "timezone"), str(exc))
         timezone = base.timezone
+    modes = _modes(c, path, fields, base)
     return AuthSettings(
+        modes=modes,
         timestamp_window=window,
         lockout_after=c.integer(
             (*path, "lockout_after"), fields.get("lockout_after"), base.lockout_after, minimum=1
@@ -463,9 +598,44 @@ def _auth(c: _Check, path: Path_, raw: Any, base: AuthSettings) -> AuthSettings:
         lockout_seconds=c.number(
             (*path, "lockout_seconds"), fields.get("lockout_seconds"), base.lockout_seconds
         ),
-        plaintext=c.boolean((*path, "plaintext"), fields.get("plaintext"), base.plaintext),
+        plaintext="plaintext" in modes,
         timezone=timezone,
     )
+
+
+_MODES: tuple[AuthMode, ...] = cast(Any, words(AuthMode))
+
+
+def _modes(
+    c: _Check, path: Path_, fields: dict[str, Any], base: AuthSettings
+) -> tuple[AuthMode, ...]:
+    """``modes`` and the older ``plaintext`` switch, which must agree when both are given."""
+    modes = set(base.modes)
+    if "modes" in fields:
+        raw = fields["modes"]
+        if not isinstance(raw, list) or not raw:
+            c.fail((*path, "modes"), f"must be a non-empty list of {', '.join(_MODES)}")
+        else:
+            modes = set()
+            for index, mode in enumerate(raw):
+                if mode in _MODES:
+                    modes.add(mode)
+                else:
+                    allowed, got = ", ".join(_MODES), repr(mode)[:40]
+                    c.fail((*path, "modes", index), f"must be one of {allowed}; got {got}")
+    if "plaintext" in fields:
+        plaintext = c.boolean((*path, "plaintext"), fields["plaintext"], base.plaintext)
+        if "modes" in fields and plaintext != ("plaintext" in modes):
+            c.fail(
+                (*path, "plaintext"),
+                f"plaintext: {str(plaintext).lower()} contradicts modes: list plaintext in "
+                "modes (or not), and leave plaintext out",
+            )
+        modes = modes | {"plaintext"} if plaintext else modes - {"plaintext"}
+        if not modes:
+            c.fail((*path, "plaintext"), "plaintext: false leaves no auth mode")
+            modes = {"md5"}
+    return tuple(m for m in _MODES if m in modes)
 
 
 def _delay(c: _Check, path: Path_, raw: Any, default: Delay) -> Delay:

@@ -15,8 +15,12 @@ MsgidRange = Literal["above-2^53", "unsigned", "signed"]
 ClockKind = Literal["real", "virtual"]
 NumberRules = Literal["strict", "relaxed"]
 AckMode = Literal["strict", "lenient"]
-Edition = Literal["international"]
-"""The API edition: V5.13 (international). The domestic V5.7.2 edition comes next."""
+Edition = Literal["international", "domestic"]
+"""The API edition: V5.13 (international) or V5.7.2 (domestic)."""
+AuthMode = Literal["md5", "sha256", "sm3", "plaintext", "apikey"]
+"""How a request may prove who it is (V5.7.2 §4): pwd hashed with a timestamp by MD5, SHA-256 or
+SM3; the plain-text password without a timestamp; or the account's apikey alone."""
+Padding = Literal["zero", "pkcs7"]
 
 
 @dataclass(frozen=True)
@@ -26,9 +30,20 @@ class AuthSettings:
     lockout_after: int = 5
     lockout_seconds: float = 60.0
     plaintext: bool = True
-    """Accept the plain-text password when no timestamp is sent."""
+    """Accept the plain-text password when no timestamp is sent: the older switch for
+    ``plaintext`` in :attr:`modes`, kept in step with it (``False`` takes it out)."""
     timezone: str = "local"
     """The zone timestamps are read in: ``local``, ``UTC``, ``+08:00`` or an IANA name."""
+    modes: tuple[AuthMode, ...] = ("md5", "plaintext")
+    """What the account accepts, in the order of :data:`AuthMode`."""
+
+    def __post_init__(self) -> None:
+        modes = tuple(m for m in self.modes if self.plaintext or m != "plaintext")
+        object.__setattr__(self, "modes", modes)
+        object.__setattr__(self, "plaintext", "plaintext" in modes)
+
+    def accepts(self, mode: AuthMode) -> bool:
+        return mode in self.modes
 
 
 @dataclass(frozen=True)
@@ -81,6 +96,40 @@ class MsgidSettings:
     (negative)."""
 
 
+UNLIMITED = 99_999_999
+"""The balance get_balance shows for an account that is never charged."""
+MAX_BALANCE = 10**12 - 1
+"""A balance is a count of messages: a trillion is past any test, and exact in every JSON
+parser (below 2^53)."""
+
+
+@dataclass(frozen=True)
+class Billing:
+    """What get_balance shows and each send costs (V5.7.2 §3.8)."""
+
+    balance: int | None = None
+    """Units left, one charged per segment; None is unlimited (shown as :data:`UNLIMITED`,
+    never charged)."""
+    price: float = 0.0
+    """What one unit costs: ``money`` is balance × price."""
+    chargetype: int = 0
+    """Shown as it is: the manual's S2 knows the field without saying what its values mean."""
+
+
+@dataclass(frozen=True)
+class Encryption:
+    """SM4-ECB content encryption (V5.7.2 §5.4): content arrives as the hex of the ciphertext."""
+
+    key: str
+    """32 hex digits (a fixed 16-byte key), or ``derive``: the first 16 bytes of
+    SM3(password + the request's timestamp)."""
+    padding: Padding
+
+    @property
+    def derived(self) -> bool:
+        return self.key == "derive"
+
+
 @dataclass(frozen=True)
 class AccountSettings:
     userid: str
@@ -96,6 +145,13 @@ class AccountSettings:
     """Requests of this account in flight at once (the manual's default is 100)."""
     push: PushSettings | None = None
     """Where status reports are pushed; None leaves them for get_rpt."""
+    edition: Edition = "international"
+    billing: Billing = Billing()
+    endpoints: tuple[str, ...] | None = None
+    """The canonical names of the endpoints it may call; None allows every one (else 100070)."""
+    encryption: Encryption | None = None
+    apikey: str | None = None
+    """The 32-character key that replaces userid and pwd (``auth.modes`` lists ``apikey``)."""
     networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(
         init=False, repr=False, compare=False
     )
@@ -248,6 +304,11 @@ class Rule:
         """How the journal names the rule: counted from 1 in file order, as people count."""
         return f"rule {self.index + 1} (line {self.line})"
 
+
+APIKEY_LENGTH = 32
+"""The manual's keys are 32 characters (abade5589e2798f82f006bbc36d269ce)."""
+PER_ACCOUNT = frozenset({"userid", "password", "apikey"})
+"""The account keys the top level cannot give as a default: each account's own."""
 
 DEFAULT_ACCOUNT = AccountSettings(userid="J10003", password="111111")
 
