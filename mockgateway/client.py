@@ -49,7 +49,7 @@ def encode_body(
 
 
 class MontnetsClient:
-    """An async client for ``send_single``, ``send_batch`` and ``get_rpt``.
+    """An async client for ``send_single``, ``send_batch``, ``get_rpt`` and ``get_mo``.
 
     ``fmt`` picks the body format; content is URL-encoded UTF-8 in JSON and XML, and plain text
     in form and GET (the form encoding is the URL encoding there).
@@ -100,6 +100,11 @@ class MontnetsClient:
     async def get_rpt(self, retsize: int | None = None) -> dict[str, Any]:
         extra = {} if retsize is None else {"retsize": retsize}
         return await self.call("get_rpt", **extra)
+
+    async def get_mo(self, retsize: int | None = None) -> dict[str, Any]:
+        """Inbound messages (domestic edition); each item's ``content`` is URL-encoded UTF-8."""
+        extra = {} if retsize is None else {"retsize": retsize}
+        return await self.call("get_mo", **extra)
 
     def _content(self, text: str) -> str:
         return url_encode(text) if self.fmt in ("json", "xml") else text

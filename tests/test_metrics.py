@@ -86,14 +86,14 @@ async def test_push_attempts_and_parked_batches(start: Start, receiver: Receiver
     await gw.call("send_single", mobile="85292041234", content="hi")
     await gw.gateway.advance(5)
     samples = await scrape(gw)
-    assert one(samples, "mockgateway_push_attempts_total", outcome="failed") == 2
-    assert one(samples, "mockgateway_push_parked_batches") == 1
+    assert one(samples, "mockgateway_push_attempts_total", kind="rpt", outcome="failed") == 2
+    assert one(samples, "mockgateway_push_parked_batches", kind="rpt") == 1
     assert one(samples, "mockgateway_reports_total", state="undelivered") == 1
     receiver.behaviour = ack
     gw.gateway.retry_parked()
     await gw.gateway.advance(1)
     samples = await scrape(gw)
-    assert one(samples, "mockgateway_push_attempts_total", outcome="acknowledged") == 1
-    assert one(samples, "mockgateway_push_parked_batches") == 0
+    assert one(samples, "mockgateway_push_attempts_total", kind="rpt", outcome="acknowledged") == 1
+    assert one(samples, "mockgateway_push_parked_batches", kind="rpt") == 0
     assert one(samples, "mockgateway_reports_total", state="pushed") == 1
     assert one(samples, "process_resident_memory_bytes") > 0

@@ -16,17 +16,22 @@ if TYPE_CHECKING:
 MAX_RETSIZE = 500
 
 
-def serve(desk: Gateway, call: Call) -> list[Rpt]:
+def retsize(call: Call, maximum: int) -> int:
+    """How many items a get may hand out: ``retsize``, at most ``maximum``, which is also what
+    a missing, zero or negative one means (get_mo reads it the same way)."""
     given = call.request.fields
-    retsize = fields.integer(given, "retsize")
+    asked = fields.integer(given, "retsize")
     if call.request.format is Format.JSON and isinstance(given.get("retsize"), str):
         call.warn("retsize is a string in JSON: the manual's type is int")
-    if retsize is None or retsize <= 0:
-        size = MAX_RETSIZE
-    else:
-        size = min(retsize, MAX_RETSIZE)
-        if retsize > MAX_RETSIZE:
-            call.warn(f"retsize {retsize} is above {MAX_RETSIZE}: {size} used")
+    if asked is None or asked <= 0:
+        return maximum
+    if asked > maximum:
+        call.warn(f"retsize {asked} is above {maximum}: {maximum} used")
+    return min(asked, maximum)
+
+
+def serve(desk: Gateway, call: Call) -> list[Rpt]:
+    size = retsize(call, MAX_RETSIZE)
     if call.account.pushing:
         call.warn(
             f"account {call.account.userid} has a push URL: its reports are pushed, and "
@@ -46,5 +51,6 @@ ENDPOINT = Endpoint(
     request_root="rptreq",
     answer_root="rptrsp",
     items={"rpts": "rpt"},
+    editions=frozenset({"international", "domestic"}),
     serve=serve,
 )

@@ -43,5 +43,6 @@ ENDPOINT = Endpoint(
     request_root="mtreq",
     answer_root="mtrsp",
     items={"messages": "message"},
+    editions=frozenset({"international", "domestic"}),
     serve=serve,
 )

@@ -30,5 +30,6 @@ ENDPOINT = Endpoint(
     paths={"send_single": FIRST_MSGID, "single_send": FIRST_MSGID},
     request_root="mtreq",
     answer_root="mtrsp",
+    editions=frozenset({"international", "domestic"}),
     serve=serve,
 )

@@ -15,8 +15,8 @@ MsgidRange = Literal["above-2^53", "unsigned", "signed"]
 ClockKind = Literal["real", "virtual"]
 NumberRules = Literal["strict", "relaxed"]
 AckMode = Literal["strict", "lenient"]
-Edition = Literal["international"]
-"""The API edition: V5.13 (international). The domestic V5.7.2 edition comes next."""
+Edition = Literal["international", "domestic"]
+"""The API edition: V5.13 (international) or V5.7.2 (domestic)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,9 @@ class PushSettings:
     ack: AckMode = "strict"
     """``lenient`` takes any 2xx that does not refuse the batch, for receivers that cannot be
     changed; what the manual would not accept is kept as a warning on the attempt."""
+    mo_url: str | None = None
+    """Where inbound messages are pushed (``MO_REQ``, domestic edition), with the same retry,
+    timeout and acknowledgement settings; None leaves them for get_mo."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,10 @@ class AccountSettings:
     """Requests of this account in flight at once (the manual's default is 100)."""
     push: PushSettings | None = None
     """Where status reports are pushed; None leaves them for get_rpt."""
+    edition: Edition = "international"
+    mo_push: PushSettings | None = field(default=None, metadata=NOT_A_KEY)
+    """Where inbound messages are pushed: the file's ``push`` with ``url`` set to its
+    ``mo_url`` (the loader derives it); None leaves them for get_mo."""
     networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(
         init=False, repr=False, compare=False
     )
@@ -228,6 +235,15 @@ class ReportOverride:
 
 
 @dataclass(frozen=True)
+class Reply:
+    """An MO that the handset of each matching MT sends back (domestic edition)."""
+
+    content: str
+    delay: Delay = Delay(1.0, 1.0)
+    """After the MT was accepted, drawn per message from the seed (scheduling clock)."""
+
+
+@dataclass(frozen=True)
 class Respond:
     result: int
     """Any Montnets code but 0."""
@@ -241,6 +257,7 @@ class Rule:
     respond: Respond | None = None
     fault: Fault | None = None
     report: ReportOverride | None = None
+    reply: Reply | None = None
     times: int | None = None
     line: int = field(default=0, metadata=NOT_A_KEY)
 
