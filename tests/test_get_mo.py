@@ -8,6 +8,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mockgateway.protocol.errors import url_encode
 from tests.conftest import Harness, Start
@@ -258,3 +260,38 @@ async def test_the_inbox_knows_which_accounts_take_mos(start: Start) -> None:
     response = await gw.client.get("/_mock/ui/feed", params={"kind": "messages"})
     answer = await response.json()
     assert (answer["accounts"], answer["mo_accounts"]) == (["J10003", "INTL01"], ["J10003"])
+
+
+VALUES = st.one_of(
+    st.text(max_size=30),
+    st.from_regex(r"(\+|00)?86 ?1[3-9][0-9]{9}", fullmatch=True),
+    st.integers(),
+    st.none(),
+    st.booleans(),
+    st.floats(),
+    st.lists(st.text(max_size=3), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+@pytest.fixture
+async def domestic_gw(start: Start) -> Harness:
+    return await domestic(start)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(fields=st.dictionaries(st.sampled_from(["mobile", "content", "exno", "spno", "x"]), VALUES))
+async def test_any_mo_body_gets_200_or_a_400_and_every_listing_survives(
+    domestic_gw: Harness, fields: dict[str, Any]
+) -> None:
+    gw = domestic_gw
+    response = await gw.client.post("/_mock/mo", json={"userid": "J10003", **fields})
+    assert response.status in (200, 400), await response.text()
+    for path in ("/_mock/mos", "/metrics", "/_mock/ui/feed?kind=messages"):
+        listing = await gw.client.get(path)
+        assert listing.status == 200
+        await listing.read()
+    answer = await gw.call("get_mo")
+    assert answer["result"] == 0

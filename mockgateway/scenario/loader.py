@@ -425,10 +425,12 @@ def _pushes(
 def _push_url(
     c: _Check, path: Path_, given: dict[str, Any], key: str, inherited: PushSettings | None
 ) -> str | None:
-    """The mapping's ``url`` or ``mo_url``, else the inherited line's."""
+    """The mapping's ``url`` or ``mo_url`` (``null``: none), else the inherited line's."""
     if key not in given:
         return None if inherited is None else inherited.url
     url = given[key]
+    if url is None:
+        return None
     if not isinstance(url, str) or not is_http_url(url):
         c.fail((*path, key), f"{url!r} is not an http:// or https:// URL with a host")
         return ""
