@@ -71,8 +71,8 @@ async def test_every_mo_is_delivered_and_counted_once_whatever_the_receiver_answ
     receiver.behaviour, receiver.received = chaos, []
     injected = []
     for n in range(count):
-        body = {"userid": "J10003", "mobile": "8613800138000", "content": f"m{n}"}
-        injected.append((await (await gw.client.post("/_mock/mo", json=body)).json())["msgid"])
+        mo = {"userid": "J10003", "mobile": "8613800138000", "content": f"m{n}"}
+        injected.append((await (await gw.client.post("/_mock/mo", json=mo)).json())["msgid"])
     url = {"url": receiver.url}
     assert (await gw.client.put("/_mock/accounts/J10003/mo_push", json=url)).status == 200
 
@@ -98,8 +98,8 @@ async def test_every_mo_is_delivered_and_counted_once_whatever_the_receiver_answ
     in_seqid_order = [m for seqid in sorted(by_seqid) for m in by_seqid[seqid]]
     assert in_seqid_order == injected  # seqids follow the order the MOs arrived
     assert all(len(msgids) <= batch_size for msgids in by_seqid.values())
-    for mo in mos:
-        assert mo["msgid"] in by_seqid[mo["seqid"]]  # pushed under the seqid that was acknowledged
+    for item in mos:
+        assert item["msgid"] in by_seqid[item["seqid"]]  # pushed under the seqid that was acknowledged
 
     attempts = (await (await gw.client.get("/_mock/pushes?kind=mo")).json())["items"]
     parked = {p["seqid"] for p in attempts if p["parked"]}
