@@ -99,7 +99,7 @@ async def test_every_mo_is_delivered_and_counted_once_whatever_the_receiver_answ
     assert in_seqid_order == injected  # seqids follow the order the MOs arrived
     assert all(len(msgids) <= batch_size for msgids in by_seqid.values())
     for item in mos:
-        assert item["msgid"] in by_seqid[item["seqid"]]  # pushed under the seqid that was acknowledged
+        assert item["msgid"] in by_seqid[item["seqid"]]  # under the seqid acknowledged
 
     attempts = (await (await gw.client.get("/_mock/pushes?kind=mo")).json())["items"]
     parked = {p["seqid"] for p in attempts if p["parked"]}
