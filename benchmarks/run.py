@@ -105,15 +105,17 @@ def bare_server(size: int) -> None:
 
 
 def receiver_server() -> None:
-    """A push receiver that acknowledges every push at once."""
+    """A push receiver that acknowledges every push (reports or MOs) at once."""
     from aiohttp import web
 
     async def handle(request: web.Request) -> web.Response:
         body = json.loads(await request.read())
-        return web.json_response({"cmd": "RPT_RESP", "seqid": body["seqid"], "result": 0})
+        answer = body["cmd"].replace("_REQ", "_RESP")  # RPT_RESP or MO_RESP
+        return web.json_response({"cmd": answer, "seqid": body["seqid"], "result": 0})
 
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app.router.add_post("/rpt", handle)
+    app.router.add_post("/mo", handle)
     _run_app(app)
 
 
@@ -390,6 +392,40 @@ async def _push(url: str, count: int) -> float:
     return count / elapsed
 
 
+def mo_push_rate(count: int) -> list[str]:
+    with process(__file__, "--role", "receiver") as (_, receiver):
+        rate = asyncio.run(_mo_push(f"{receiver}/mo", count))
+    return [
+        f"| MO push, batches of 100, {count:,} MOs to a local receiver | **{rate:,.0f} MOs/s** "
+        "| queued first, timed from setting the URL to the last acknowledgement | | |"
+    ]
+
+
+async def _mo_push(url: str, count: int) -> float:
+    from aiohttp import web
+
+    from mockgateway.domain.gateway import Gateway
+    from mockgateway.domain.inbound import read_injection
+    from mockgateway.http.app import create_app
+    from mockgateway.scenario import load_text
+
+    gw = Gateway(load_text(SUBMIT_SCENARIO + f"edition: domestic\njournal: {{limit: {count}}}\n"))
+    runner = web.AppRunner(create_app(gw))
+    await runner.setup()  # starts the push workers
+    for n in range(count):
+        body = {"userid": "J10003", "mobile": f"86138{n % 100_000_000:08d}", "content": "TD"}
+        gw.inject_mo(read_injection(body, gw.accounts.current))
+    began = time.perf_counter()
+    await gw.set_mo_push("J10003", url)
+    while gw.pending_mos():
+        if time.perf_counter() - began > 300:
+            raise RuntimeError(f"{gw.pending_mos()} MOs not pushed in 300 s")
+        await asyncio.sleep(0.01)
+    elapsed = time.perf_counter() - began
+    await runner.cleanup()
+    return count / elapsed
+
+
 def startup(runs: int) -> list[str]:
     times = []
     for _ in range(runs):
@@ -501,6 +537,7 @@ def main() -> None:
         lambda: batch(duration),
         lambda: injected_delay(50 if quick else 1000),
         lambda: push_rate(2_000 if quick else 200_000),
+        lambda: mo_push_rate(2_000 if quick else 100_000),
         lambda: startup(2 if quick else 7),
         lambda: memory_in_child([2_000] if quick else [100_000, 1_000_000], 5 if quick else 1000),
     ]

@@ -22,6 +22,7 @@ def test_a_quick_benchmark_run_prints_every_figure() -> None:
         "send_batch, 1000 numbers",
         "concurrent requests, each delayed 1 s",
         "push, batches of 500",
+        "MO push, batches of 100",
         "start-up to the ready line",
         "RSS after",
         "soak:",
