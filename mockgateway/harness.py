@@ -235,18 +235,11 @@ class MockGateway:
         return self._call("POST", "/_mock/mo", body)
 
     async def send_mo_async(
-        self,
-        mobile: str,
-        content: str,
-        *,
-        userid: str | None = None,
-        exno: str | None = None,
-        spno: str | None = None,
+        self, mobile: str, content: str, **options: str | None
     ) -> dict[str, Any]:
-        """:meth:`send_mo` for async tests: the test's own event loop keeps running."""
-        return await asyncio.to_thread(
-            lambda: self.send_mo(mobile, content, userid=userid, exno=exno, spno=spno)
-        )
+        """:meth:`send_mo` for async tests (the same options): the test's own event loop keeps
+        running."""
+        return await asyncio.to_thread(lambda: self.send_mo(mobile, content, **options))
 
     def wait_for(self, *, timeout: float = DEFAULT_TIMEOUT, **condition: Any) -> int:
         """Block until a count reaches N: ``messages=N``, ``requests=N``, ``reports=N`` (due),

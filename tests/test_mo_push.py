@@ -11,6 +11,7 @@ import pytest
 from mockgateway.protocol.auth import md5_pwd
 from mockgateway.protocol.errors import url_encode
 from tests.conftest import Harness, Receiver, Start, ack
+from tests.test_push import advance, control
 
 MO_PUSH = """
 edition: domestic
@@ -60,18 +61,6 @@ async def inject(gw: Harness, count: int, **body: Any) -> list[int]:
         assert response.status == 200, await response.text()
         msgids.append((await response.json())["msgid"])
     return msgids
-
-
-async def advance(gw: Harness, seconds: float) -> None:
-    response = await gw.client.post("/_mock/clock/advance", json={"seconds": seconds})
-    assert response.status == 200
-
-
-async def control(gw: Harness, path: str, **params: str) -> dict[str, Any]:
-    response = await gw.client.get(path, params=params)
-    assert response.status == 200
-    body: dict[str, Any] = await response.json()
-    return body
 
 
 def pushed_contents(receiver: Receiver) -> list[str]:

@@ -11,6 +11,7 @@ import pytest
 
 from mockgateway.scenario import ScenarioError, load_text
 from tests.conftest import Harness, Start
+from tests.test_push import advance
 
 REPLY = """
 edition: domestic
@@ -24,11 +25,6 @@ rules:
 
 async def replying(start: Start, delay: str = "5", seed: int = 1) -> Harness:
     return await start(REPLY.format(delay=delay, seed=seed))
-
-
-async def advance(gw: Harness, seconds: float) -> None:
-    response = await gw.client.post("/_mock/clock/advance", json={"seconds": seconds})
-    assert response.status == 200
 
 
 async def mos(gw: Harness, **params: str) -> list[dict[str, Any]]:

@@ -22,11 +22,11 @@ from mockgateway.domain.calls import Answer, ApiRequest, Call
 from mockgateway.domain.clock import Clock, RealClock, VirtualClock
 from mockgateway.domain.events import Events
 from mockgateway.domain.guard import admit
-from mockgateway.domain.inbound import Inbound, Injection, mo_mover
+from mockgateway.domain.inbound import Inbound, Injection
 from mockgateway.domain.journal import Journal
 from mockgateway.domain.msgids import Msgids
 from mockgateway.domain.outcomes import OutcomeDrawer
-from mockgateway.domain.push import Sender
+from mockgateway.domain.push import Sender, mover
 from mockgateway.domain.pushing import LANES, MOS, REPORTS, Pushing
 from mockgateway.domain.records import (
     REQUEST_BYTES,
@@ -36,7 +36,7 @@ from mockgateway.domain.records import (
     Report,
     RequestRecord,
 )
-from mockgateway.domain.reporting import Reporting, mover
+from mockgateway.domain.reporting import Reporting
 from mockgateway.domain.rulebook import RuleBook
 from mockgateway.domain.sending import Sending
 from mockgateway.domain.waiters import Waiters
@@ -74,7 +74,7 @@ class Gateway:
         self.reports: Journal[Report] = Journal(journal.limit, size_of=Report.size)
         self.pushes: Journal[PushAttempt] = Journal(journal.limit, size_of=PushAttempt.size)
         self.mos: Journal[Mo] = Journal(journal.limit, size_of=Mo.size)
-        move, move_mo = mover(self.events), mo_mover(self.events)
+        move, move_mo = mover(self.events.report_moved), mover(self.events.mo_moved)
         self.accounts = Accounts(move, move_mo)
         self.reporting = Reporting(self.reports, self.events, move)
         self._msgids = Msgids()

@@ -6,8 +6,9 @@ rule's ``reply`` to an MT the gateway accepted (:meth:`Inbound.reply`, after a d
 the seed). A long text arrives in segments, as an SMS centre splits it, each an item with its
 pknum and pktotal under the MO's one msgid. Items wait in the account's MO outbox until they are
 due, then go out once: to get_mo (:meth:`Inbound.take`), or pushed (:data:`MO_PUSH`) on the same
-push machinery as status reports. Every change of an item's state goes through the mover
-(:func:`mo_mover`), so the gateway's events hear of each one.
+push machinery as status reports. Every change of an item's state goes through the mover the
+gateway gives it (:func:`~mockgateway.domain.push.mover`), so the gateway's events hear of each
+one.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from mockgateway.domain.events import Events
 from mockgateway.domain.journal import Journal
 from mockgateway.domain.msgids import Msgids
-from mockgateway.domain.push import Move, PushKind
-from mockgateway.domain.records import Message, Mo, ReportState
+from mockgateway.domain.push import Move, PushKind, fetch
+from mockgateway.domain.records import Message, Mo
 from mockgateway.protocol import content, inbound, mobiles, push
 from mockgateway.protocol.errors import GatewayError
 from mockgateway.protocol.inbound import MoItem
@@ -37,15 +38,6 @@ if TYPE_CHECKING:
 
 INJECTED = "injected"
 """The origin of an MO a test injected."""
-
-
-def mo_mover(events: Events) -> Move[Mo]:
-    def move(mo: Mo, state: ReportState) -> None:
-        before, mo.state = mo.state, state
-        if before is not state:
-            events.mo_moved(mo, before)
-
-    return move
 
 
 def mo_item(mo: Mo, zone: tzinfo) -> MoItem:
@@ -238,11 +230,6 @@ class Inbound:
     def take(self, call: Call, size: int) -> list[MoItem]:
         """Up to ``size`` due MO items of the caller's account, oldest first, each once."""
         account, record = call.account, call.record
-        now = call.clock.now()
-        taken = account.mo_outbox.take_due(now, size)
-        for mo in taken:
-            self._move(mo, ReportState.FETCHED)
-            mo.left_at = now
-            mo.fetched_by = record.id
+        taken = fetch(account.mo_outbox, self._move, call.clock.now(), size, record.id)
         record.mos_returned = len(taken)
         return [mo_item(mo, account.zone) for mo in taken]

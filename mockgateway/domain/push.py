@@ -55,6 +55,27 @@ Move = Callable[[T, ReportState], None]
 """Sets an item's state and tells whoever counts the moves (the gateway's events)."""
 
 
+class Tracked(Pushable, Protocol):
+    """An item the gateway hands out once, by a get or a push (a report, an MO), and tracks."""
+
+    state: ReportState
+    fetched_by: int | None
+
+
+H = TypeVar("H", bound=Tracked)
+
+
+def mover(tell: Callable[[H, ReportState], None]) -> Move[H]:
+    """A :data:`Move` that tells ``tell`` (the item, its state before) of each change."""
+
+    def move(item: H, state: ReportState) -> None:
+        before, item.state = item.state, state
+        if before is not state:
+            tell(item, before)
+
+    return move
+
+
 @dataclass(frozen=True)
 class PushKind(Generic[T]):
     """One kind of push: its wire exchange and how an item becomes a record of its list."""
@@ -135,6 +156,16 @@ class Outbox(Generic[T]):
 
     def __len__(self) -> int:
         return len(self.heap)
+
+
+def fetch(outbox: Outbox[H], move: Move[H], now: float, limit: int, by: int) -> list[H]:
+    """Up to ``limit`` due items handed out by a get (request ``by``), oldest first, each once."""
+    taken = outbox.take_due(now, limit)
+    for item in taken:
+        move(item, ReportState.FETCHED)
+        item.left_at = now
+        item.fetched_by = by
+    return taken
 
 
 class PushLine(Generic[T]):

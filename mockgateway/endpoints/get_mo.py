@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mockgateway.endpoints.base import AnswerShape, Endpoint
-from mockgateway.endpoints.get_rpt import retsize
+from mockgateway.endpoints.get_rpt import handed_out
 from mockgateway.protocol.inbound import MoItem
 
 if TYPE_CHECKING:
@@ -17,14 +17,8 @@ MAX_RETSIZE = 200
 
 
 def serve(desk: Gateway, call: Call) -> list[MoItem]:
-    size = retsize(call, MAX_RETSIZE)
-    if call.account.mo_push.pushing:
-        call.warn(
-            f"account {call.account.userid} has an MO push URL: its MOs are pushed, and get_mo "
-            "returns none"
-        )
-        return []
-    return desk.inbound.take(call, size)
+    pushed = "MOs" if call.account.mo_push.pushing else None
+    return handed_out(call, MAX_RETSIZE, pushed, desk.inbound.take)
 
 
 def mos(items: list[MoItem]) -> dict[str, Any]:

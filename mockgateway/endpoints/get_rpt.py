@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mockgateway.endpoints.base import AnswerShape, Endpoint
 from mockgateway.protocol import fields
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from mockgateway.domain.gateway import Gateway
 
 MAX_RETSIZE = 500
+T = TypeVar("T")
 
 
 def retsize(call: Call, maximum: int) -> int:
@@ -30,15 +32,24 @@ def retsize(call: Call, maximum: int) -> int:
     return min(asked, maximum)
 
 
-def serve(desk: Gateway, call: Call) -> list[Rpt]:
-    size = retsize(call, MAX_RETSIZE)
-    if call.account.pushing:
+def handed_out(
+    call: Call, maximum: int, pushed: str | None, take: Callable[[Call, int], list[T]]
+) -> list[T]:
+    """What a get hands out: up to ``retsize`` items, by ``take``; none while the account pushes
+    them (``pushed`` names what it pushes then)."""
+    size = retsize(call, maximum)
+    if pushed is not None:
         call.warn(
-            f"account {call.account.userid} has a push URL: its reports are pushed, and "
-            "get_rpt returns none (manual, precautions 3)"
+            f"account {call.account.userid} has a push URL for its {pushed}: they are pushed, "
+            f"and {call.request.endpoint.name} returns none (manual, precautions 3)"
         )
         return []
-    return desk.reporting.take(call, size)
+    return take(call, size)
+
+
+def serve(desk: Gateway, call: Call) -> list[Rpt]:
+    pushed = "reports" if call.account.pushing else None
+    return handed_out(call, MAX_RETSIZE, pushed, desk.reporting.take)
 
 
 def reports(rpts: list[Rpt]) -> dict[str, Any]:

@@ -167,12 +167,14 @@ async def retry_pushes(request: web.Request) -> web.Response:
     return web.json_response({"redriven": gateway.retry_parked(userid, kind)})
 
 
-async def _push_url(request: web.Request) -> tuple[str, str | None] | web.Response:
-    """The account and the URL a ``PUT .../push`` or ``.../mo_push`` asks for, or the answer
-    refusing it."""
+@routes.put("/_mock/accounts/{userid}/{line:push|mo_push}")
+async def set_push(request: web.Request) -> web.Response:
+    """Where an account's status reports (``push``) or MOs (``mo_push``) are pushed; ``null``
+    leaves them for get_rpt or get_mo."""
     gateway = request.app[GATEWAY]
-    userid = request.match_info["userid"]
-    if gateway.accounts.get(userid) is None:
+    userid, mo = request.match_info["userid"], request.match_info["line"] == "mo_push"
+    account = gateway.accounts.get(userid)
+    if account is None:
         known = ", ".join(a.userid for a in gateway.accounts)
         return _error(f"no account {userid!r} (accounts: {known})", 404)
     try:
@@ -184,28 +186,10 @@ async def _push_url(request: web.Request) -> tuple[str, str | None] | web.Respon
     url = body["url"]
     if url is not None and (not isinstance(url, str) or not is_http_url(url)):
         return _error(f"{url!r} is not an http:// or https:// URL with a host", 400)
-    return userid, url
-
-
-@routes.put("/_mock/accounts/{userid}/push")
-async def set_push(request: web.Request) -> web.Response:
-    asked = await _push_url(request)
-    if isinstance(asked, web.Response):
-        return asked
-    userid, url = asked
-    await request.app[GATEWAY].set_push(userid, url)
-    return web.json_response({"userid": userid, "url": url})
-
-
-@routes.put("/_mock/accounts/{userid}/mo_push")
-async def set_mo_push(request: web.Request) -> web.Response:
-    """Where the account's MOs are pushed; ``null`` sends them to get_mo."""
-    asked = await _push_url(request)
-    if isinstance(asked, web.Response):
-        return asked
-    userid, url = asked
-    gateway = request.app[GATEWAY]
-    edition = gateway.accounts.current[userid].settings.edition
+    if not mo:
+        await gateway.set_push(userid, url)
+        return web.json_response({"userid": userid, "url": url})
+    edition = account.settings.edition
     if edition != "domestic":
         return _error(
             f"account {userid} is in the {edition} edition: MOs are a domestic-edition feature",
