@@ -305,3 +305,20 @@ async def test_a_replaced_scenario_keeps_pending_mos_and_repoints_the_line(
     assert (await gw.client.put("/_mock/scenario", data=scenario)).status == 200
     await advance(gw, 0)
     assert pushed_contents(receiver) == ["m0", "m1"]
+
+
+async def test_a_new_mo_url_leaves_a_report_url_set_at_run_time_alone(
+    start: Start, receiver: Receiver
+) -> None:
+    def answer(body: dict[str, Any], n: int) -> tuple[int, Any]:
+        return mo_ack(body, n) if body["cmd"] == "MO_REQ" else ack(body, n)
+
+    first = "edition: domestic\nclock: virtual\npush: {url: 'http://127.0.0.1:9/a', mo_url: '%s'}\n"
+    gw = await start(first % "http://127.0.0.1:9/mo")
+    receiver.behaviour = answer
+    assert (await gw.client.put("/_mock/accounts/J10003/push", json={"url": receiver.url})).ok
+    assert (await gw.client.put("/_mock/scenario", data=first % receiver.url)).status == 200
+    await gw.call("send_single", mobile="8613800138000", content="hi")
+    await inject(gw, 1)
+    await advance(gw, 2)
+    assert sorted(b["cmd"] for b in receiver.received) == ["MO_REQ", "RPT_REQ"]

@@ -415,7 +415,6 @@ def _pushes(
     if url is None and mo_url is None:
         c.fail(path, "push needs a url (http://host:port/path), or an mo_url, or both")
     settings = _push(c, path, given, base.push or base.mo_push or PushSettings(url=""))
-    settings = replace(settings, mo_url=mo_url)
     return (
         None if url is None else replace(settings, url=url),
         None if mo_url is None else replace(settings, url=mo_url),

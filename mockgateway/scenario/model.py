@@ -73,8 +73,10 @@ class PushSettings:
     """``lenient`` takes any 2xx that does not refuse the batch, for receivers that cannot be
     changed; what the manual would not accept is kept as a warning on the attempt."""
     mo_url: str | None = None
-    """Where inbound messages are pushed (``MO_REQ``, domestic edition), with the same retry,
-    timeout and acknowledgement settings; None leaves them for get_mo."""
+    """The file's key for where inbound messages are pushed (``MO_REQ``, domestic edition), with
+    the same retry, timeout and acknowledgement settings. The loader makes it the ``url`` of
+    :attr:`AccountSettings.mo_push`; a line's own settings carry None here, so that changing one
+    line's URL does not touch the other line."""
 
 
 @dataclass(frozen=True)
