@@ -111,6 +111,17 @@ async def test_a_failed_get_mo_answers_mos_as_an_empty_string(start: Start) -> N
     assert len((await gw.call("get_mo"))["mos"]) == 1  # the failure took nothing
 
 
+@pytest.mark.parametrize("retsize", ["+-5", 3.5, True])
+async def test_a_retsize_that_is_no_integer_is_a_body_format_error(
+    start: Start, retsize: Any
+) -> None:
+    gw = await domestic(start)
+    await inject(gw, mobile="8613800138000", content="TD")
+    answer = await gw.call("get_mo", retsize=retsize)
+    assert (answer["result"], answer["mos"]) == (-100096, "")
+    assert "retsize must be an integer" in (gw.last().diagnosis or "")
+
+
 async def test_get_mo_is_a_domestic_endpoint(gw: Harness) -> None:
     response = await gw.client.post("/sms/v2/std/get_mo", json={})
     assert response.status == 404
