@@ -81,12 +81,14 @@ def text_problem(text: str) -> str | None:
 
 
 def exno_problem(exno: str) -> str | None:
+    """Why ``exno`` is no extension of the channel number (empty is none, and fine), or None."""
     if len(exno) > MAX_EXNO or not ((exno.isascii() and exno.isdigit()) or exno == ""):
         return f"exno must be at most {MAX_EXNO} digits (an extension of the channel number)"
     return None
 
 
 def spno_problem(spno: str) -> str | None:
+    """Why ``spno`` is no full channel number, or None."""
     if not (spno.isascii() and spno.isdigit()) or len(spno) > MAX_SPNO:
         return f"spno must be 1 to {MAX_SPNO} digits (the full channel number)"
     return None
