@@ -154,6 +154,7 @@ def receiver_server(mo: bool = False) -> None:
 
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app.router.add_post("/rpt", handle)
+    app.router.add_post("/mo", handle)
     _run_app(app)
 
 
@@ -584,6 +585,42 @@ def injected_delay(count: int) -> list[str]:
     ]
 
 
+def mo_push(count: int) -> list[str]:
+    """MOs queued first (injected in process), then pushed in batches of 100 to a local receiver:
+    timed from setting the URL to the last acknowledgement."""
+    with process(__file__, "--role", "receiver") as receiver:
+        rate = asyncio.run(_mo_push(f"{receiver.url}/rpt", count))
+    return [
+        f"| MO push of {count:,} MOs in batches of 100 to a local receiver | "
+        f"**{rate:,.0f} MOs/s** | | | |"
+    ]
+
+
+async def _mo_push(url: str, count: int) -> float:
+    from aiohttp import web
+
+    from mockgateway.domain.gateway import Gateway
+    from mockgateway.domain.inbound import read_injection
+    from mockgateway.http.app import create_app
+    from mockgateway.scenario import load_text
+
+    gw = Gateway(load_text(BENCH_SCENARIO + f"edition: domestic\njournal: {{limit: {count}}}\n"))
+    runner = web.AppRunner(create_app(gw))
+    await runner.setup()  # starts the push workers
+    for n in range(count):
+        body = {"userid": "J10003", "mobile": f"86138{n % 100_000_000:08d}", "content": "TD"}
+        gw.inject_mo(read_injection(body, gw.accounts.current))
+    began = time.perf_counter()
+    await gw.set_mo_push("J10003", url)
+    while gw.pending_mos():
+        if time.perf_counter() - began > 300:
+            raise RuntimeError(f"{gw.pending_mos()} MOs not pushed in 300 s")
+        await asyncio.sleep(0.01)
+    elapsed = time.perf_counter() - began
+    await runner.cleanup()
+    return count / elapsed
+
+
 def startup(runs: int) -> list[str]:
     times = []
     for _ in range(runs):
@@ -674,6 +711,7 @@ def main() -> None:
         lambda: get_rpt(5_000 if quick else 100_000),
         lambda: push(2_000 if quick else 200_000),
         lambda: injected_delay(50 if quick else 1000),
+        lambda: mo_push(2_000 if quick else 100_000),
         lambda: startup(2 if quick else 7),
         lambda: memory_in_child([2_000] if quick else [100_000, 1_000_000]),
     ]

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from mockgateway.domain.records import RequestRecord
+    from mockgateway.domain.events import Listener
+    from mockgateway.domain.records import Mo, RequestRecord
     from mockgateway.scenario import Scenario
 
 DEFAULT_PORT = 7891
@@ -67,9 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         "--log",
         choices=("none", "problems", "all", "json"),
         default=os.environ.get("MOCKGATEWAY_LOG", "problems"),
-        help="one line on stderr per request: rejected or warned ones (default), every one, "
-        "none; json: every request as one JSON object a line (the journal's fields), and the "
-        "server's own log lines as JSON too",
+        help="one line on stderr per request: rejected or warned ones (default), every one and "
+        "every MO (all), none; json: every request and MO as one JSON object a line (the "
+        "journal's fields), and the server's own log lines as JSON too",
     )
     serve.add_argument(
         "--control-token",
@@ -214,6 +215,40 @@ def log_request_json(record: RequestRecord) -> None:
     print(json.dumps(request_json(record), ensure_ascii=False), file=sys.stderr, flush=True)
 
 
+def log_mo(mo: Mo, *, as_json: bool) -> None:
+    """One line per MO as the gateway takes it in (injected now, or a reply due later), at the
+    time it arrives; a long MO once, by its first segment."""
+    if mo.pknum != 1:
+        return
+    if as_json:
+        import json
+
+        from mockgateway.http.serializers import mo_json
+
+        line = json.dumps({"event": "mo", **mo_json(mo)}, ensure_ascii=False)
+    else:
+        from mockgateway.protocol.limits import shown
+
+        moment = time.strftime("%H:%M:%S", time.localtime(mo.due))
+        parts = f", {mo.pktotal} segments" if mo.pktotal > 1 else ""
+        line = (
+            f"{moment} MO {mo.userid} <- {mo.mobile} on {mo.spno} ({mo.origin}{parts}): "
+            f"{shown(mo.text, 80)}"
+        )
+    print(line, file=sys.stderr, flush=True)
+
+
+def mo_log(*, as_json: bool) -> Listener:
+    """A listener on the gateway's events that logs each MO (``--log all`` and ``json``)."""
+    from mockgateway.domain.events import Listener
+
+    class MoLog(Listener):
+        def mo_scheduled(self, mo: Mo) -> None:
+            log_mo(mo, as_json=as_json)
+
+    return MoLog()
+
+
 def resolve_scenario(spec: str | None) -> Scenario:
     """The scenario ``--scenario`` names: a file, a built-in name, or YAML text
     (``scenario/sources.py``, the same rule as the harness and the pytest plugin)."""
@@ -287,6 +322,8 @@ async def _run(host: str, port: int, scenario: Scenario, options: ServeOptions) 
         gateway.on_request = log_request_json
     elif options.log != "none":
         gateway.on_request = partial(log_request, everything=options.log == "all")
+    if options.log in ("all", "json"):
+        gateway.events.subscribe(mo_log(as_json=options.log == "json"))
     app = create_app(
         gateway, control_token=options.control_token, client_timeout=options.client_timeout
     )
@@ -316,7 +353,8 @@ async def _run(host: str, port: int, scenario: Scenario, options: ServeOptions) 
     print(
         f"mockgateway stopped: {gateway.requests.total} requests, {gateway.messages.total} "
         f"messages, {gateway.pending_reports()} reports not yet collected or pushed "
-        f"({gateway.undelivered_reports()} of them parked as undelivered)",
+        f"({gateway.undelivered_reports()} of them parked as undelivered), "
+        f"{gateway.pending_mos()} MO items not yet collected or pushed",
         flush=True,
     )
 

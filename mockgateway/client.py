@@ -92,7 +92,8 @@ def encode_body(
 
 
 class MontnetsClient:
-    """An async client for ``send_single``, ``send_batch``, ``get_rpt`` and ``get_balance``.
+    """An async client for ``send_single``, ``send_batch``, ``get_rpt``, ``get_mo`` and
+    ``get_balance``.
 
     ``fmt`` picks the body format; content is URL-encoded UTF-8 in JSON and XML, and plain text
     in form and GET (the form encoding is the URL encoding there), or, with ``encryption``, the
@@ -153,6 +154,11 @@ class MontnetsClient:
     async def get_balance(self) -> dict[str, Any]:
         """``{result, desc, chargetype, balance, money}`` (domestic edition)."""
         return await self.call("get_balance")
+
+    async def get_mo(self, retsize: int | None = None) -> dict[str, Any]:
+        """Inbound messages (domestic edition); each item's ``content`` is URL-encoded UTF-8."""
+        extra = {} if retsize is None else {"retsize": retsize}
+        return await self.call("get_mo", **extra)
 
     async def _send(self, endpoint: str, text: str, **fields: Any) -> dict[str, Any]:
         signed = self.credentials()

@@ -52,6 +52,7 @@ class ApiCall:
     msgids: list[int]
     msgids_str: list[str]
     reports_returned: int
+    mos_returned: int = 0
 
     @classmethod
     def from_json(cls, item: dict[str, Any]) -> ApiCall:
@@ -113,8 +114,9 @@ def describe_rejections(rejected: Sequence[ApiCall]) -> str:
 class MockGateway:
     """What a test holds: the gateway's URL and every control-API call as a method.
 
-    ``messages``, ``requests``, ``reports`` and ``pushes`` return the journal's items (dicts, as
-    ``/_mock/...`` gives them), filtered by keyword (``mobile=``, ``userid=``, ``state=``...).
+    ``messages``, ``requests``, ``reports``, ``pushes`` and ``mos`` return the journal's items
+    (dicts, as ``/_mock/...`` gives them), filtered by keyword (``mobile=``, ``userid=``,
+    ``state=``...).
     """
 
     def __init__(
@@ -144,6 +146,11 @@ class MockGateway:
 
     def pushes(self, **filters: Any) -> list[dict[str, Any]]:
         return self._items("pushes", filters)
+
+    def mos(self, **filters: Any) -> list[dict[str, Any]]:
+        """Inbound messages, one item per segment, oldest first (``mobile=``, ``userid=``,
+        ``state=`` pending, fetched, pushed or undelivered)."""
+        return self._items("mos", filters)
 
     def rejected(self) -> list[dict[str, Any]]:
         """Requests rejected for the client's own mistakes (not answers forced by a rule)."""
@@ -212,12 +219,43 @@ class MockGateway:
         left: int | None = answer["balance"]
         return left
 
-    def retry_pushes(self) -> int:
-        return int(self._call("POST", "/_mock/pushes/retry")["redriven"])
+    def set_mo_push(self, url: str | None, *, userid: str | None = None) -> None:
+        """Push the account's MOs to ``url`` (``MO_REQ``), or leave them for get_mo (None)."""
+        self._call("PUT", f"/_mock/accounts/{userid or self.userid}/mo_push", {"url": url})
+
+    def retry_pushes(self, *, kind: str | None = None) -> int:
+        """Re-drive parked batches: status reports (``kind="rpt"``), MOs (``"mo"``), or both."""
+        query = "" if kind is None else "?" + urllib.parse.urlencode({"kind": kind})
+        return int(self._call("POST", "/_mock/pushes/retry" + query)["redriven"])
+
+    def send_mo(
+        self,
+        mobile: str,
+        content: str,
+        *,
+        userid: str | None = None,
+        exno: str | None = None,
+        spno: str | None = None,
+    ) -> dict[str, Any]:
+        """A handset at ``mobile`` sends ``content`` (plain text) to the account now; returns
+        ``{"msgid", "msgid_str", "segments", "items"}`` (the items as :meth:`mos` lists them).
+        The account must be in the domestic edition."""
+        body = {"userid": userid or self.userid, "mobile": mobile, "content": content}
+        extra = {"exno": exno, "spno": spno}
+        body.update({key: value for key, value in extra.items() if value is not None})
+        return self._call("POST", "/_mock/mo", body)
+
+    async def send_mo_async(
+        self, mobile: str, content: str, **options: str | None
+    ) -> dict[str, Any]:
+        """:meth:`send_mo` for async tests (the same options): the test's own event loop keeps
+        running."""
+        return await asyncio.to_thread(lambda: self.send_mo(mobile, content, **options))
 
     def wait_for(self, *, timeout: float = DEFAULT_TIMEOUT, **condition: Any) -> int:
-        """Block until a count reaches N: ``messages=N``, ``requests=N``, ``reports=N`` (due)
-        or ``pushed=N`` (acknowledged by the receiver), with filters; returns the count seen."""
+        """Block until a count reaches N: ``messages=N``, ``requests=N``, ``reports=N`` (due),
+        ``pushed=N`` (acknowledged by the receiver), ``mos=N`` (MO items arrived) or
+        ``mo_pushed=N``, with filters; returns the count seen."""
         query = {**condition, "timeout": timeout}
         try:
             path = "/_mock/wait?" + urllib.parse.urlencode(query)

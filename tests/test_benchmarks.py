@@ -24,6 +24,7 @@ def test_a_quick_benchmark_run_prints_every_figure() -> None:
         "get_rpt of 500",
         "push of 2,000 reports",
         "concurrent requests, each delayed 1 s",
+        "MO push of 2,000 MOs",
         "start-up to the ready line",
         "RSS after",
     ):

@@ -265,3 +265,27 @@ def test_the_json_log_is_one_object_per_request_and_nothing_else() -> None:
     assert requests[0]["fields"]["mobile"] == "85292041234"
     others = [line for line in lines if "endpoint" not in line]
     assert others and all(set(line) == {"at", "level", "log"} for line in others)
+
+
+@pytest.mark.parametrize("log", ["problems", "all", "json"])
+def test_the_log_shows_each_mo_with_all_and_json(tmp_path: Path, log: str) -> None:
+    scenario = tmp_path / "domestic.yaml"
+    scenario.write_text("edition: domestic\n")
+    with serve("--port", "0", "--scenario", str(scenario), "--log", log) as (process, url):
+        body = {"userid": "J10003", "mobile": "8613800138000", "content": "退订\n" + "x" * 80}
+        assert post_json(f"{url}/_mock/mo", body)["segments"] == 2
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=READY_TIMEOUT)
+    assert "2 MO items not yet collected or pushed" in out
+    if log == "problems":
+        assert "MO" not in err
+    elif log == "all":
+        (line,) = [line for line in err.splitlines() if " MO " in line]
+        assert re.fullmatch(
+            r"\d\d:\d\d:\d\d MO J10003 <- 8613800138000 on 100045789 \(injected, 2 segments\): "
+            r"'退订\\nxxx.*… \(83 characters\)",
+            line,
+        ), line
+    else:
+        (mo,) = [json.loads(line) for line in err.splitlines() if '"event": "mo"' in line]
+        assert (mo["pknum"], mo["pktotal"], mo["text"]) == (1, 2, body["content"])

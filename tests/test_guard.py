@@ -26,7 +26,7 @@ ACCOUNT = AccountSettings(
 
 
 def accounts() -> Accounts:
-    found = Accounts(lambda item, state: None)
+    found = Accounts(lambda item, state: None, lambda item, state: None)
     found.start([ACCOUNT], keep_seqids=False)
     return found
 

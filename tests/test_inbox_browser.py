@@ -24,6 +24,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_play
 
 from mockgateway.cli import main
 from mockgateway.harness import MockGateway, running_gateway
+from mockgateway.protocol.errors import url_encode
 from tests.conftest import MANUAL_CONTENT
 from tests.test_cli import serve
 from tests.test_inbox_report import send
@@ -271,13 +272,59 @@ def test_reset_from_the_page_empties_it_and_the_clock_shows_only_when_virtual(
         expect(page.locator("#clock-form")).to_be_hidden()
 
 
-def test_the_mo_controls_say_why_they_are_off_while_the_gateway_has_no_mos(
+def test_the_mo_controls_say_why_they_are_off_when_no_account_takes_mos(
     tab: Tab, virtual: MockGateway
 ) -> None:
     page = open_inbox(tab, virtual)
-    expect(page.locator("#mo-note")).to_contain_text("POST /_mock/mo does not exist")
+    expect(page.locator("#mo-note")).to_contain_text(
+        "No account of this scenario takes MOs: they are a domestic-edition feature"
+    )
     expect(page.locator("#mo-form button")).to_be_disabled()
-    expect(page.locator('[data-summary="mos"]')).to_contain_text("GET /_mock/mos answered 404")
+    expect(page.locator('[data-summary="mos"]')).to_have_text("None yet.")
+
+
+DOMESTIC = (
+    "seed: 11\nclock: virtual\nedition: domestic\n"
+    "rules:\n  - when: {content: 'Reply TD'}\n    reply: {content: TD, delay: 5}\n"
+)
+
+
+def test_inject_an_mo_from_the_page_and_get_it_by_get_mo(tab: Tab) -> None:
+    with running_gateway(DOMESTIC) as gateway:
+        page = open_inbox(tab, gateway)
+        expect(page.locator("#mo-form button")).to_be_enabled()
+        expect(page.locator("#mo-userid")).to_have_value("J10003")
+        page.fill("#mo-mobile", "8613800138000")
+        page.fill("#mo-content", f"退订 please {HOSTILE}")
+        page.fill("#mo-exno", "12")
+        page.click("text=Send the MO")
+        expect(page.locator("#action-status")).to_have_text("MO from 8613800138000 injected.")
+        card = page.locator(".card.mo")
+        expect(card.locator(".content")).to_have_text(f"退订 please {HOSTILE}")
+        expect(card.locator(".facts")).to_contain_text("10004578912")
+        expect(card.locator(".badge")).to_have_text("pending")
+
+        (mo,) = send(gateway.url, "get_mo")["mos"]
+        assert (mo["mobile"], mo["exno"], mo["spno"]) == ("8613800138000", "12", "10004578912")
+        assert mo["content"] == url_encode(f"退订 please {HOSTILE}")
+        expect(card.locator(".badge")).to_have_text("fetched")  # live, no reload
+        expect(card.locator(".facts")).to_contain_text("fetched by get_mo #1")
+        assert page.locator("img").count() == 0
+
+        send(gateway.url, mobile="8613900139000", content="Reply%20TD")
+        gateway.advance(5)  # the handset answers: the MO appears without a reload
+        expect(page.locator(".card.mo")).to_have_count(2)
+        expect(page.locator(".card.mo").first.locator(".content")).to_have_text("TD")
+        page.fill("#f-mobile", "8613900139000")
+        page.click("button:text-is('Filter')")
+        expect(page.locator(".card.mo")).to_have_count(1)
+        page.fill("#mo-mobile", "12ab")
+        page.fill("#mo-content", "x")
+        page.click("text=Send the MO")
+        expect(page.locator("#action-status")).to_contain_text(
+            "Sending the MO failed: mobile '12ab' holds characters other than digits"
+        )
+        expect(page.locator("#mo-form button")).to_be_enabled()
 
 
 def test_filters_and_search_apply_to_the_pages_and_to_live_traffic(

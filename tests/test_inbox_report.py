@@ -79,6 +79,16 @@ def test_the_report_command_writes_the_journal_into_one_file(
     assert links and all(re.match(r"#|data:", link) for link in links), links
 
 
+def test_the_report_holds_the_mos_newest_first(tmp_path: Path) -> None:
+    with running_gateway("edition: domestic\n") as gateway:
+        gateway.send_mo("8613800138000", "first")
+        gateway.send_mo("8613900139000", "y" * 200)  # two segments
+        target = tmp_path / "inbox.html"
+        assert main(["report", "--url", gateway.url, "-o", str(target)]) == 0
+    mos = embedded(target.read_text("utf-8"))["mos"]
+    assert [(m["text"][:5], m["pknum"]) for m in mos] == [("yyyyy", 2), ("yyyyy", 1), ("first", 1)]
+
+
 def test_the_report_allows_exactly_its_own_inline_style_and_script() -> None:
     html = standalone({"mode": "report", "source": "x", "messages": []})
     (policy,) = re.findall(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)

@@ -86,14 +86,37 @@ async def test_push_attempts_and_parked_batches(start: Start, receiver: Receiver
     await gw.call("send_single", mobile="85292041234", content="hi")
     await gw.gateway.advance(5)
     samples = await scrape(gw)
-    assert one(samples, "mockgateway_push_attempts_total", outcome="failed") == 2
-    assert one(samples, "mockgateway_push_parked_batches") == 1
+    assert one(samples, "mockgateway_push_attempts_total", kind="rpt", outcome="failed") == 2
+    assert one(samples, "mockgateway_push_parked_batches", kind="rpt") == 1
     assert one(samples, "mockgateway_reports_total", state="undelivered") == 1
     receiver.behaviour = ack
     gw.gateway.retry_parked()
     await gw.gateway.advance(1)
     samples = await scrape(gw)
-    assert one(samples, "mockgateway_push_attempts_total", outcome="acknowledged") == 1
-    assert one(samples, "mockgateway_push_parked_batches") == 0
+    assert one(samples, "mockgateway_push_attempts_total", kind="rpt", outcome="acknowledged") == 1
+    assert one(samples, "mockgateway_push_parked_batches", kind="rpt") == 0
     assert one(samples, "mockgateway_reports_total", state="pushed") == 1
     assert one(samples, "process_resident_memory_bytes") > 0
+
+
+async def test_mos_and_their_pushes_are_counted(start: Start, receiver: Receiver) -> None:
+    gw = await start(
+        "edition: domestic\nclock: virtual\n"
+        f"push: {{url: '{receiver.url}', retry: {{attempts: 1}}}}\n"
+    )
+    body = {"userid": "J10003", "mobile": "8613800138000", "content": "y" * 200}
+    assert (await gw.client.post("/_mock/mo", json=body)).status == 200  # two segments
+    assert len((await gw.call("get_mo", retsize=1))["mos"]) == 1
+    samples = await scrape(gw)
+    assert one(samples, "mockgateway_mos_total", state="pending") == 2
+    assert one(samples, "mockgateway_mos_total", state="fetched") == 1
+    assert one(samples, "mockgateway_mos_pending") == 1
+    assert one(samples, "mockgateway_journal_entries", journal="mos") == 2
+    receiver.behaviour = lambda body, n: (500, "")
+    await gw.client.put("/_mock/accounts/J10003/mo_push", json={"url": receiver.url})
+    await gw.gateway.advance(0)
+    samples = await scrape(gw)
+    assert one(samples, "mockgateway_push_attempts_total", kind="mo", outcome="failed") == 1
+    assert one(samples, "mockgateway_push_parked_batches", kind="mo") == 1
+    assert one(samples, "mockgateway_push_parked_batches", kind="rpt") == 0
+    assert one(samples, "mockgateway_mos_total", state="undelivered") == 1

@@ -200,3 +200,32 @@ def test_strict_on_the_second_gateway_too(mockgateway_factory):
     )
     result.assert_outcomes(passed=3, errors=1)
     result.stdout.fnmatch_lines(["*POST /sms/v2/std/send_single (json): result -100001*"])
+
+
+def test_the_fixture_injects_mos_and_waits_for_them(pytester: pytest.Pytester) -> None:
+    result = run(
+        pytester,
+        """
+import pytest
+from helpers import send
+
+DOMESTIC = "edition: domestic\\nclock: virtual\\n"
+
+@pytest.mark.mockgateway(scenario=DOMESTIC)
+def test_a_customer_writes_in(mockgateway):
+    made = mockgateway.send_mo("8613800138000", "HELP")
+    assert mockgateway.wait_for(mos=1) == 1
+    (mo,) = send(mockgateway.url, "", path="get_mo")["mos"]
+    assert (mo["msgid"], mo["content"]) == (made["msgid"], "HELP")
+    assert mockgateway.mos(state="fetched")[0]["text"] == "HELP"
+
+@pytest.mark.mockgateway(scenario=DOMESTIC)
+async def test_async_too(mockgateway):
+    await mockgateway.send_mo_async("8613800138000", "STOP")
+    assert await mockgateway.await_for(mos=1) == 1
+
+def test_the_next_test_has_none(mockgateway):
+    assert mockgateway.mos() == []
+""",
+    )
+    result.assert_outcomes(passed=3)

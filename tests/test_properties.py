@@ -139,10 +139,26 @@ CONTROL = st.sampled_from(
         ("GET", "/_mock/requests"),
         ("GET", "/_mock/reports"),
         ("GET", "/_mock/pushes"),
+        ("GET", "/_mock/mos"),
+        ("POST", "/_mock/mo"),
+        ("PUT", "/_mock/accounts/J10003/mo_push"),
     ]
 )
 QUERY_KEYS = st.sampled_from(
-    ["mobile", "since", "accepted", "state", "userid", "messages", "reports", "timeout", "seqid"]
+    [
+        "mobile",
+        "since",
+        "accepted",
+        "state",
+        "userid",
+        "messages",
+        "reports",
+        "timeout",
+        "seqid",
+        "mos",
+        "mo_pushed",
+        "kind",
+    ]
 )
 
 

@@ -12,7 +12,10 @@ async def recipe(start: Start, name: str) -> Harness:
 
 
 def test_the_recipes_ship_with_the_package() -> None:
-    recipes = {"otp-login", "carrier-outage", "slow-delivery", "callback-down", "lockout-drill"}
+    recipes = {
+        *("otp-login", "carrier-outage", "slow-delivery", "callback-down", "lockout-drill"),
+        "two-way-sms",
+    }
     assert recipes <= set(builtin_names())
 
 
@@ -80,3 +83,18 @@ async def test_lockout_drill(start: Start) -> None:
     assert (await gw.call("send_single", mobile="85292041234", content="hi"))["result"] == -100002
     await advance(gw, 120)
     assert (await gw.call("send_single", mobile="85292041234", content="hi"))["result"] == 0
+
+
+async def test_two_way_sms(start: Start) -> None:
+    gw = await recipe(start, "two-way-sms")
+    asked = await gw.call(
+        "send_batch", mobile="8613800138000,8613800138001", content="Reply%20td%20to%20stop"
+    )
+    assert asked["result"] == 0
+    await gw.call("send_single", mobile="8613800138001", content="Your%20order%20shipped")
+    await advance(gw, 5)
+    replies = [(m["mobile"], m["content"]) for m in (await gw.call("get_mo"))["mos"]]
+    assert replies == [("8613800138000", "TD"), ("8613800138001", "TD")]  # the first rule decides
+    await advance(gw, 60)
+    (question,) = (await gw.call("get_mo"))["mos"]
+    assert (question["mobile"], question["content"]) == ("8613800138001", "Who%20is%20this%3f")

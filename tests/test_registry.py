@@ -15,13 +15,14 @@ def test_every_spelling_finds_its_canonical_endpoint() -> None:
         "single_send": "send_single",
         "send_batch": "send_batch",
         "batch_send": "send_batch",
+        "get_mo": "get_mo",
         "get_rpt": "get_rpt",
         "get_balance": "get_balance",
     }
     assert REGISTRY.spellings("international")[0] == "send_single"
     assert REGISTRY.request_root("get_rpt") == "rptreq"
     assert REGISTRY.request_root("nowhere") == "mtreq"
-    assert REGISTRY.items() == {"messages": "message", "rpts": "rpt"}
+    assert REGISTRY.items() == {"messages": "message", "mos": "mo", "rpts": "rpt"}
 
 
 def test_failure_shapes_are_the_manuals() -> None:

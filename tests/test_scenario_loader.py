@@ -141,7 +141,7 @@ def test_push_ack_is_strict_unless_lenient_and_inherited_like_the_rest() -> None
         ("rules: {a: 1}\n", "rules: must be a list of rules"),
         (
             "rules:\n  - when: {nth: 2}\n",
-            "s.yaml:2: rules.0: a rule needs respond, fault or report",
+            "s.yaml:2: rules.0: a rule needs respond, fault, report or reply",
         ),
         ("rules:\n  - respond: {}\n", "rules.0.respond: respond needs a result code"),
         ("rules:\n  - respond: {result: 0}\n", "rules.0.respond.result: 0 is success"),

@@ -1,6 +1,6 @@
-"""The scenario's accounts as the gateway keeps them: settings, the outbox of reports not yet
-handed out, the push line, the guard's counters and the balance; and those a replaced scenario
-dropped."""
+"""The scenario's accounts as the gateway keeps them: settings, the outboxes of reports and of
+inbound messages not yet handed out, their push lines, the guard's counters and the balance; and
+those a replaced scenario dropped."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import tzinfo
 
 from mockgateway.domain.push import Move, Outbox, PushLine
-from mockgateway.domain.records import Report, RequestRecord
+from mockgateway.domain.records import Mo, Report, RequestRecord
+from mockgateway.protocol.push import MOS
 from mockgateway.protocol.times import zone_of
 from mockgateway.scenario.model import AccountSettings
 
@@ -22,6 +23,9 @@ class AccountState:
     outbox: Outbox[Report]
     """Its reports not yet handed out: by get_rpt, or by the push line."""
     push: PushLine[Report]
+    mo_outbox: Outbox[Mo]
+    """Its inbound messages not yet handed out: by get_mo, or by the MO push line."""
+    mo_push: PushLine[Mo]
     failures: int = 0
     """Authentication failures in a row (the lock-out counts them)."""
     locked_until: float = 0.0
@@ -38,10 +42,13 @@ class AccountState:
     def pushing(self) -> bool:
         return self.push.pushing
 
+    def lines(self) -> tuple[PushLine[Report], PushLine[Mo]]:
+        return self.push, self.mo_push
+
     def rebind(self, settings: AccountSettings) -> None:
-        """The account under a replaced scenario's settings: its outbox and push line stay (a
-        push URL set at run time too, unless the push settings changed), and so does its balance
-        unless the billing settings changed; its lock-out goes."""
+        """The account under a replaced scenario's settings: its outboxes and push lines stay
+        (a push URL set at run time too, unless the push settings changed), and so does its
+        balance unless the billing settings changed; its lock-out goes."""
         before = self.settings
         self.settings = settings
         self.zone = zone_of(settings.auth.timezone)
@@ -50,11 +57,14 @@ class AccountState:
             self.push.repoint(settings.push)
         if settings.billing != before.billing:
             self.balance = settings.billing.balance
+        if settings.mo_push != before.mo_push:
+            self.mo_push.repoint(settings.mo_push)
 
 
 class Accounts:
-    def __init__(self, move: Move[Report]) -> None:
+    def __init__(self, move: Move[Report], move_mo: Move[Mo]) -> None:
         self._move = move
+        self._move_mo = move_mo
         self.current: dict[str, AccountState] = {}
         self.retired: dict[str, AccountState] = {}
         """Accounts a replaced scenario dropped: their reports wait where the journal shows them,
@@ -64,14 +74,14 @@ class Accounts:
 
     def start(self, settings: Sequence[AccountSettings], *, keep_seqids: bool) -> None:
         """Fresh accounts (a reset); their push seqids go on unless ``keep_seqids`` is false."""
-        seqids: dict[str, int] = {}
+        seqids: dict[str, tuple[int, int]] = {}
         if keep_seqids:
             for userid, state in {**self.retired, **self.current}.items():
-                seqids[userid] = state.push.next_seqid
+                seqids[userid] = (state.push.next_seqid, state.mo_push.next_seqid)
         self.current = {a.userid: self._new(a) for a in settings}
         self.retired = {}
         for userid, state in self.current.items():
-            state.push.next_seqid = seqids.get(userid, 1)
+            state.push.next_seqid, state.mo_push.next_seqid = seqids.get(userid, (1, 1))
         self._index()
 
     def replace(self, settings: Sequence[AccountSettings]) -> None:
@@ -95,8 +105,12 @@ class Accounts:
     def _new(self, settings: AccountSettings) -> AccountState:
         outbox: Outbox[Report] = Outbox()
         line = PushLine(settings.push, outbox, self._move)
+        mo_outbox: Outbox[Mo] = Outbox()
+        mo_line = PushLine(settings.mo_push, mo_outbox, self._move_mo, max_batch=MOS.max_batch)
         zone = zone_of(settings.auth.timezone)
-        return AccountState(settings, zone, outbox, line, balance=settings.billing.balance)
+        return AccountState(
+            settings, zone, outbox, line, mo_outbox, mo_line, balance=settings.billing.balance
+        )
 
     def get(self, userid: str) -> AccountState | None:
         return self.current.get(userid)
@@ -108,7 +122,7 @@ class Accounts:
         return iter(list(self.current.values()))
 
     def every(self) -> list[AccountState]:
-        """Current and retired: what still holds reports."""
+        """Current and retired: what still holds reports and MOs."""
         return [*self.current.values(), *self.retired.values()]
 
     def mask_password(self, record: RequestRecord) -> None:

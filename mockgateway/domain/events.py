@@ -1,5 +1,5 @@
-"""What happens in the gateway, told to whoever listens: the waits of the control API, the
-inbox's live feed, metrics.
+"""What happens in the gateway, told to whoever listens: the waits of the control API, the push
+workers, the inbox's live feed, metrics.
 
 The gateway tells :class:`Events` once per happening; each listener overrides only what it needs
 (the base class ignores everything), so a happening costs one call per listener and nothing is
@@ -9,7 +9,14 @@ must not raise.
 
 from __future__ import annotations
 
-from mockgateway.domain.records import Message, PushAttempt, Report, ReportState, RequestRecord
+from mockgateway.domain.records import (
+    Message,
+    Mo,
+    PushAttempt,
+    Report,
+    ReportState,
+    RequestRecord,
+)
 
 
 class Listener:
@@ -24,6 +31,12 @@ class Listener:
 
     def report_moved(self, report: Report, before: ReportState) -> None:
         """``report`` went from ``before`` to the state it has now."""
+
+    def mo_scheduled(self, mo: Mo) -> None:
+        """An MO segment was made (pending until it falls due: injected now, or a reply)."""
+
+    def mo_moved(self, mo: Mo, before: ReportState) -> None:
+        """``mo`` went from ``before`` to the state it has now."""
 
     def push_changed(self, attempt: PushAttempt) -> None:
         """A push attempt started (outcome ``in flight``) or got its outcome."""
@@ -60,6 +73,14 @@ class Events(Listener):
     def report_moved(self, report: Report, before: ReportState) -> None:
         for listener in self._listeners:
             listener.report_moved(report, before)
+
+    def mo_scheduled(self, mo: Mo) -> None:
+        for listener in self._listeners:
+            listener.mo_scheduled(mo)
+
+    def mo_moved(self, mo: Mo, before: ReportState) -> None:
+        for listener in self._listeners:
+            listener.mo_moved(mo, before)
 
     def push_changed(self, attempt: PushAttempt) -> None:
         for listener in self._listeners:

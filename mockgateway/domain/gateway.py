@@ -22,13 +22,21 @@ from mockgateway.domain.calls import Answer, ApiRequest, Call
 from mockgateway.domain.clock import Clock, RealClock, VirtualClock
 from mockgateway.domain.events import Events
 from mockgateway.domain.guard import admit
+from mockgateway.domain.inbound import Inbound, Injection
 from mockgateway.domain.journal import Journal
 from mockgateway.domain.msgids import Msgids
 from mockgateway.domain.outcomes import OutcomeDrawer
-from mockgateway.domain.push import Sender
-from mockgateway.domain.pushing import Pushing
-from mockgateway.domain.records import REQUEST_BYTES, Message, PushAttempt, Report, RequestRecord
-from mockgateway.domain.reporting import Reporting, mover
+from mockgateway.domain.push import Sender, mover
+from mockgateway.domain.pushing import LANES, MOS, REPORTS, Pushing
+from mockgateway.domain.records import (
+    REQUEST_BYTES,
+    Message,
+    Mo,
+    PushAttempt,
+    Report,
+    RequestRecord,
+)
+from mockgateway.domain.reporting import Reporting
 from mockgateway.domain.rulebook import RuleBook
 from mockgateway.domain.sending import Sending
 from mockgateway.domain.waiters import Waiters
@@ -65,11 +73,15 @@ class Gateway:
         self.messages: Journal[Message] = Journal(journal.limit, size_of=Message.size)
         self.reports: Journal[Report] = Journal(journal.limit, size_of=Report.size)
         self.pushes: Journal[PushAttempt] = Journal(journal.limit, size_of=PushAttempt.size)
-        move = mover(self.events)
-        self.accounts = Accounts(move)
+        self.mos: Journal[Mo] = Journal(journal.limit, size_of=Mo.size)
+        move, move_mo = mover(self.events.report_moved), mover(self.events.mo_moved)
+        self.accounts = Accounts(move, move_mo)
         self.reporting = Reporting(self.reports, self.events, move)
         self._msgids = Msgids()
-        self.sending = Sending(self._msgids, self.messages, self.events, self.reporting)
+        self.inbound = Inbound(self._msgids, self.mos, self.events, move_mo)
+        self.sending = Sending(
+            self._msgids, self.messages, self.events, self.reporting, self.inbound
+        )
         self.pushing = Pushing(self.pushes, self.events, wall)
         self.reset(restart_sequences=True)
 
@@ -96,15 +108,17 @@ class Gateway:
             journal.clear(scenario.journal.limit, scenario.journal.max_bytes)
         self._request_ids = itertools.count(1)
         self.reporting.restart()
+        self.inbound.restart()
         self._resume()
 
     def _draw_from(self, scenario: Scenario, rng: random.Random) -> None:
-        """What a scenario draws from the seed (outcomes, rule counts and chances, push jitter),
-        from the start."""
+        """What a scenario draws from the seed (outcomes, rule counts and chances, push jitter,
+        reply delays), from the start."""
         self.reporting.outcomes = OutcomeDrawer(scenario.reports, rng.random())
         keyholders = {a.apikey: a.userid for a in scenario.accounts if a.apikey}
         self.rules = RuleBook(scenario.rules, random.Random(rng.random()), keyholders)
         self._push_rng = random.Random(rng.random())
+        self.inbound.delays = random.Random(rng.random())
 
     async def use_scenario(self, scenario: Scenario) -> None:
         """Replace the scenario from now on. Not a reset: the journal, pending reports, push
@@ -135,7 +149,7 @@ class Gateway:
         self.events.journal_reset()
 
     def _journals(self) -> tuple[Journal[Any], ...]:
-        return self.requests, self.messages, self.reports, self.pushes
+        return self.requests, self.messages, self.reports, self.pushes, self.mos
 
     def attach(self, sender: Sender) -> None:
         """Start pushing through ``sender`` (inside the running event loop)."""
@@ -149,16 +163,26 @@ class Gateway:
 
     async def set_push(self, userid: str, url: str | None) -> None:
         """Point an account's pushes at ``url``, or stop pushing (reports go to get_rpt)."""
-        await self.pushing.set_push(self.accounts.current[userid], url)
+        await self.pushing.set_push(self.accounts.current[userid], url, REPORTS)
 
     def set_balance(self, userid: str, balance: int | None) -> None:
         """Set what an account has left (None: unlimited) until the next reset, which restores
         the scenario's ``billing.balance``."""
         self.accounts.current[userid].balance = balance
 
-    def retry_parked(self, userid: str | None = None) -> int:
-        """Re-drive parked batches (same seqids); without a push URL they go back to get_rpt."""
-        return self.pushing.redrive(a for a in self.accounts if userid in (None, a.userid))
+    async def set_mo_push(self, userid: str, url: str | None) -> None:
+        """Point an account's MO pushes at ``url``, or stop them (MOs go to get_mo)."""
+        await self.pushing.set_push(self.accounts.current[userid], url, MOS)
+
+    def retry_parked(self, userid: str | None = None, kind: str | None = None) -> int:
+        """Re-drive parked batches (same seqids) of one kind (``rpt``, ``mo``) or both; without
+        a push URL they go back to get_rpt or get_mo."""
+        lanes = list(LANES.values()) if kind is None else [LANES[kind]]
+        return self.pushing.redrive((a for a in self.accounts if userid in (None, a.userid)), lanes)
+
+    def inject_mo(self, injection: Injection) -> list[Mo]:
+        """An MO from a handset, arriving now (``domain/inbound.read_injection`` checked it)."""
+        return self.inbound.inject(injection, self.clock.now())
 
     async def advance(self, seconds: float) -> float:
         """Move the virtual clock on, one deadline at a time, letting pushes settle at each."""
@@ -272,5 +296,10 @@ class Gateway:
     def undelivered_reports(self) -> int:
         return sum(a.push.undelivered() for a in self.accounts.every())
 
-    def parked_batches(self) -> int:
-        return sum(len(a.push.parked) for a in self.accounts.every())
+    def parked_batches(self, kind: str = "rpt") -> int:
+        line = LANES[kind].line
+        return sum(len(line(a).parked) for a in self.accounts.every())
+
+    def pending_mos(self) -> int:
+        """MO items not yet fetched or acknowledged (parked ones included)."""
+        return sum(len(a.mo_outbox) + a.mo_push.pending() for a in self.accounts.every())

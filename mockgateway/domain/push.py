@@ -7,8 +7,8 @@ keeps its seqid through every retry so a receiver can de-duplicate, later batche
 so order holds, and a batch that runs out of attempts is parked (visible, re-drivable), never
 dropped. Items count as pushed only once acknowledged, and duplicates never count.
 
-What is pushed is described by a :class:`PushKind`: status reports now, inbound messages next,
-through the same line and worker. An item needs only what the line uses (:class:`Pushable`). The
+What is pushed is described by a :class:`PushKind`: status reports and inbound messages, through
+the same line and worker. An item needs only what the line uses (:class:`Pushable`). The
 HTTP exchange itself is injected as a :data:`Sender`, so this module knows no HTTP library.
 """
 
@@ -53,6 +53,27 @@ T = TypeVar("T", bound=Pushable)
 
 Move = Callable[[T, ReportState], None]
 """Sets an item's state and tells whoever counts the moves (the gateway's events)."""
+
+
+class Tracked(Pushable, Protocol):
+    """An item the gateway hands out once, by a get or a push (a report, an MO), and tracks."""
+
+    state: ReportState
+    fetched_by: int | None
+
+
+H = TypeVar("H", bound=Tracked)
+
+
+def mover(tell: Callable[[H, ReportState], None]) -> Move[H]:
+    """A :data:`Move` that tells ``tell`` (the item, its state before) of each change."""
+
+    def move(item: H, state: ReportState) -> None:
+        before, item.state = item.state, state
+        if before is not state:
+            tell(item, before)
+
+    return move
 
 
 @dataclass(frozen=True)
@@ -137,14 +158,33 @@ class Outbox(Generic[T]):
         return len(self.heap)
 
 
+def fetch(outbox: Outbox[H], move: Move[H], now: float, limit: int, by: int) -> list[H]:
+    """Up to ``limit`` due items handed out by a get (request ``by``), oldest first, each once."""
+    taken = outbox.take_due(now, limit)
+    for item in taken:
+        move(item, ReportState.FETCHED)
+        item.left_at = now
+        item.fetched_by = by
+    return taken
+
+
 class PushLine(Generic[T]):
     """An account's push state that outlives any one worker, and every change to it."""
 
-    def __init__(self, settings: PushSettings | None, outbox: Outbox[T], move: Move[T]) -> None:
+    def __init__(
+        self,
+        settings: PushSettings | None,
+        outbox: Outbox[T],
+        move: Move[T],
+        *,
+        max_batch: int = push.REPORTS.max_batch,
+    ) -> None:
         self.settings = settings
         """None: not pushing (items wait in the outbox for a get)."""
         self.outbox = outbox
         self._move = move
+        self.max_batch = max_batch
+        """What one request of this kind may carry, whatever ``batch_size`` says."""
         self.next_seqid = 1
         self.current: Batch[T] | None = None
         """The batch being attempted or waiting to be retried; later ones wait behind it."""
@@ -192,7 +232,7 @@ class PushLine(Generic[T]):
         oldest = self.outbox.next_due()
         if oldest is None or oldest > cutoff:
             return None
-        size = settings.batch_size
+        size = min(settings.batch_size, self.max_batch)
         if settings.chaos.reorder:
             items = self.outbox.take_newest_due(cutoff, size)
         else:
@@ -384,6 +424,7 @@ class PushWorker(Generic[T]):
             at=ctx.clock.now(),
             msgids=batch.msgids,
             duplicate=batch.duplicate,
+            kind=exchange.kind,
         )
         ctx.journal.append(record)
         ctx.push_changed(record)

@@ -1,11 +1,14 @@
 """The one owner of the push workers' lives: every start, stop and replacement goes through here.
 
-An account has at most one worker. Replacing it (a new push URL at run time) waits for the
-attempt in flight to get its answer, so two replacements of one account take turns instead of
-each starting a worker; and a reset or a stop that comes in between makes a pending replacement
-moot, so no worker outlives the state it was made for and keeps pushing unseen.
+An account has at most one worker per kind of push (status reports, MOs): a worker's key is the
+account and the push's :class:`~mockgateway.protocol.push.Exchange`. Replacing it (a new push URL
+at run time) waits for the attempt in flight to get its answer, so two replacements of one key
+take turns instead of each starting a worker; and a reset or a stop that comes in between makes
+a pending replacement moot, so no worker outlives the state it was made for and keeps pushing
+unseen.
 
-It listens to the gateway's events: something new scheduled for an account wakes its worker.
+It listens to the gateway's events: something new scheduled for an account wakes the worker of
+its kind.
 """
 
 from __future__ import annotations
@@ -16,34 +19,43 @@ from typing import Any
 
 from mockgateway.domain.events import Listener
 from mockgateway.domain.push import PushWorker
-from mockgateway.domain.records import Report
+from mockgateway.domain.records import Mo, Report
+from mockgateway.protocol.push import MOS, REPORTS, Exchange
 
 MakeWorker = Callable[[], PushWorker[Any]]
+Key = tuple[str, Exchange]
+"""(userid, what it pushes)."""
 
 
 class PushWorkers(Listener):
     def __init__(self) -> None:
-        self._workers: dict[str, PushWorker[Any]] = {}
-        self._turns: dict[str, asyncio.Lock] = {}
+        self._workers: dict[Key, PushWorker[Any]] = {}
+        self._turns: dict[Key, asyncio.Lock] = {}
         self._generation = 0
         """Bumped by every reset and stop: replacements begun before it do nothing."""
 
-    def get(self, userid: str) -> PushWorker[Any] | None:
-        return self._workers.get(userid)
+    def get(self, key: Key) -> PushWorker[Any] | None:
+        return self._workers.get(key)
 
     def __iter__(self) -> Iterator[PushWorker[Any]]:
         return iter(list(self._workers.values()))
 
     def report_scheduled(self, report: Report) -> None:
-        worker = self._workers.get(report.message.userid)
+        self._poke((report.message.userid, REPORTS))
+
+    def mo_scheduled(self, mo: Mo) -> None:
+        self._poke((mo.userid, MOS))
+
+    def _poke(self, key: Key) -> None:
+        worker = self._workers.get(key)
         if worker is not None:
             worker.poke()
 
-    def start(self, userid: str, make: MakeWorker) -> None:
-        """Start the account's worker unless it has one."""
-        if userid not in self._workers:
+    def start(self, key: Key, make: MakeWorker) -> None:
+        """Start the worker unless there is one for ``key``."""
+        if key not in self._workers:
             worker = make()
-            self._workers[userid] = worker
+            self._workers[key] = worker
             worker.start()
 
     def cancel_all(self) -> None:
@@ -59,26 +71,26 @@ class PushWorkers(Listener):
         workers, self._workers = self._workers, {}
         await asyncio.gather(*(worker.stop() for worker in workers.values()))
 
-    async def replace(self, userid: str, change: Callable[[], MakeWorker | None]) -> bool:
-        """Stop the account's worker, then apply ``change`` and start the worker it makes.
+    async def replace(self, key: Key, change: Callable[[], MakeWorker | None]) -> bool:
+        """Stop the worker of ``key``, then apply ``change`` and start the worker it makes.
 
-        One replacement at a time per account; runs to its end even if the caller is cancelled
+        One replacement at a time per key; runs to its end even if the caller is cancelled
         (a half-done replacement would leave the account without a worker). False when a reset
         or a stop came first: the change is then not applied.
         """
-        return await asyncio.shield(self._replace(userid, change))
+        return await asyncio.shield(self._replace(key, change))
 
-    async def _replace(self, userid: str, change: Callable[[], MakeWorker | None]) -> bool:
+    async def _replace(self, key: Key, change: Callable[[], MakeWorker | None]) -> bool:
         generation = self._generation
-        async with self._turns.setdefault(userid, asyncio.Lock()):
+        async with self._turns.setdefault(key, asyncio.Lock()):
             if generation != self._generation:
                 return False
-            worker = self._workers.pop(userid, None)
+            worker = self._workers.pop(key, None)
             if worker is not None:
                 await worker.stop()
             if generation != self._generation:
                 return False
             make = change()
             if make is not None:
-                self.start(userid, make)
+                self.start(key, make)
             return True

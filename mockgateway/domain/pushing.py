@@ -1,22 +1,46 @@
-"""The gateway's push side: the sender, one worker per account with a push URL, and what the
-control API changes about pushing (a URL at run time, re-driving parked batches, moving virtual
-time until the pushes it releases have been attempted)."""
+"""The gateway's push side: the sender, one worker per account and kind of push (status reports,
+MOs) with a URL, and what the control API changes about pushing (a URL at run time, re-driving
+parked batches, moving virtual time until the pushes it releases have been attempted)."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, replace
+from typing import Any, Generic, TypeVar
 
 from mockgateway.domain.accounts import AccountState
 from mockgateway.domain.clock import Clock, RealClock, VirtualClock
 from mockgateway.domain.events import Events
+from mockgateway.domain.inbound import MO_PUSH
 from mockgateway.domain.journal import Journal
-from mockgateway.domain.push import PushContext, PushWorker, Sender
+from mockgateway.domain.push import Pushable, PushContext, PushKind, PushLine, PushWorker, Sender
 from mockgateway.domain.push_workers import MakeWorker, PushWorkers
 from mockgateway.domain.records import PushAttempt
 from mockgateway.domain.reporting import REPORT_PUSH
-from mockgateway.scenario.model import PushSettings
+from mockgateway.scenario.model import AccountSettings, PushSettings
+
+T = TypeVar("T", bound=Pushable)
+
+
+@dataclass(frozen=True)
+class Lane(Generic[T]):
+    """A kind of push as an account carries it: what is pushed, the account's line for it, and
+    the settings a URL given at run time starts from."""
+
+    kind: PushKind[T]
+    line: Callable[[AccountState], PushLine[T]]
+    settings: Callable[[AccountSettings], PushSettings | None]
+
+    @property
+    def name(self) -> str:
+        return self.kind.exchange.kind
+
+
+REPORTS: Lane[Any] = Lane(REPORT_PUSH, lambda a: a.push, lambda s: s.push or s.mo_push)
+MOS: Lane[Any] = Lane(MO_PUSH, lambda a: a.mo_push, lambda s: s.mo_push or s.push)
+LANES = {lane.name: lane for lane in (REPORTS, MOS)}
+"""By name: ``rpt`` and ``mo``."""
 
 
 class Pushing:
@@ -33,13 +57,15 @@ class Pushing:
         self._rng = random.Random()
 
     def start(self, accounts: Iterable[AccountState], clock: Clock, rng: random.Random) -> None:
-        """Workers for the accounts that push, on this clock and jitter (after a reset or a new
+        """Workers for the lines that push, on this clock and jitter (after a reset or a new
         scenario stopped the old ones)."""
         self._clock, self._rng = clock, rng
         if self._sender is not None:
             for state in accounts:
-                if state.pushing:
-                    self.workers.start(state.userid, self._maker(state, self._sender))
+                for lane in LANES.values():
+                    if lane.line(state).pushing:
+                        key = (state.userid, lane.kind.exchange)
+                        self.workers.start(key, self._maker(state, lane, self._sender))
 
     def attach(self, sender: Sender, accounts: Iterable[AccountState]) -> None:
         """Start pushing through ``sender`` (inside the running event loop)."""
@@ -51,9 +77,9 @@ class Pushing:
         self._sender = None
         await self.workers.stop_all()
 
-    def _maker(self, state: AccountState, sender: Sender) -> MakeWorker:
+    def _maker(self, state: AccountState, lane: Lane[Any], sender: Sender) -> MakeWorker:
         context = PushContext(
-            kind=REPORT_PUSH,
+            kind=lane.kind,
             userid=state.userid,
             password=state.settings.password,
             zone=state.zone,
@@ -64,32 +90,38 @@ class Pushing:
             rng=self._rng,
             push_changed=self._events.push_changed,
         )
-        return lambda: PushWorker(state.push, context)
+        return lambda: PushWorker(lane.line(state), context)
 
-    async def set_push(self, state: AccountState, url: str | None) -> None:
-        """Point an account's pushes at ``url``, or stop pushing (reports go to get_rpt).
+    async def set_push(
+        self, state: AccountState, url: str | None, lane: Lane[Any] = REPORTS
+    ) -> None:
+        """Point an account's pushes of one kind at ``url``, or stop them (what is not
+        acknowledged goes back to get_rpt or get_mo).
 
         The attempt in flight gets its answer first; concurrent calls take turns.
         """
+        line = lane.line(state)
 
         def change() -> MakeWorker | None:
             if url is None:
-                state.push.repoint(None)
+                line.repoint(None)
                 return None
-            base = state.push.settings or state.settings.push or PushSettings(url=url)
-            state.push.repoint(replace(base, url=url))
-            return None if self._sender is None else self._maker(state, self._sender)
+            base = line.settings or lane.settings(state.settings) or PushSettings(url=url)
+            line.repoint(replace(base, url=url))
+            return None if self._sender is None else self._maker(state, lane, self._sender)
 
-        await self.workers.replace(state.userid, change)
+        await self.workers.replace((state.userid, lane.kind.exchange), change)
 
-    def redrive(self, accounts: Iterable[AccountState]) -> int:
-        """Re-drive parked batches (same seqids); without a push URL they go back to get_rpt."""
+    def redrive(self, accounts: Iterable[AccountState], lanes: Collection[Lane[Any]]) -> int:
+        """Re-drive parked batches (same seqids); without a push URL they go back to get_rpt or
+        get_mo."""
         count = 0
         for state in accounts:
-            count += state.push.redrive()
-            worker = self.workers.get(state.userid)
-            if worker is not None:
-                worker.poke()
+            for lane in lanes:
+                count += lane.line(state).redrive()
+                worker = self.workers.get((state.userid, lane.kind.exchange))
+                if worker is not None:
+                    worker.poke()
         return count
 
     async def advance(self, clock: Clock, seconds: float) -> float:

@@ -10,10 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, Self
 
-from mockgateway.domain.records import Message, PushAttempt, Report, ReportState, RequestRecord
+from mockgateway.domain.records import (
+    Message,
+    Mo,
+    PushAttempt,
+    Report,
+    ReportState,
+    RequestRecord,
+)
 from mockgateway.domain.waiters import Filter, Kind
 from mockgateway.protocol import mobiles
+from mockgateway.protocol.push import KINDS as PUSH_KINDS
 
 Params = Mapping[str, str]
 """A query's parameters as text (``/_mock/messages?mobile=...``)."""
@@ -95,15 +104,16 @@ class RequestQuery:
 
 
 @dataclass(frozen=True)
-class ReportQuery:
-    """Reports by number and account; their ``state`` is kept apart, as it changes over time."""
+class _HandedQuery:
+    """Items handed out one by one (reports, MOs) by number and account; their ``state`` is
+    kept apart, as it changes over time."""
 
     mobile: str | None = None
     userid: str | None = None
     state: ReportState | None = None
 
     @classmethod
-    def parse(cls, params: Params) -> ReportQuery:
+    def parse(cls, params: Params) -> Self:
         state = params.get("state")
         if state is not None and state not in {s.value for s in ReportState}:
             known = ", ".join(s.value for s in ReportState)
@@ -111,14 +121,9 @@ class ReportQuery:
         chosen = None if state is None else ReportState(state)
         return cls(_number(params), params.get("userid"), chosen)
 
-    def matches(self, report: Report) -> bool:
+    def matches(self, item: Any) -> bool:
         """Everything but the state."""
-        return (self.mobile is None or self.mobile == report.message.mobile_digits) and (
-            self.userid is None or self.userid == report.message.userid
-        )
-
-    def select(self, reports: Iterable[Report]) -> list[Report]:
-        return [r for r in reports if self.matches(r) and self.admits(r.state)]
+        raise NotImplementedError
 
     def admits(self, state: ReportState) -> bool:
         return self.state is None or self.state is state
@@ -128,9 +133,31 @@ class ReportQuery:
         return Filter(self, self.matches, self.mobile, states)
 
     def pushed_filter(self) -> Filter:
-        """Reports acknowledged by a receiver: this query, counting only the state pushed."""
+        """Items acknowledged by a receiver: this query, counting only the state pushed."""
         states = frozenset({ReportState.PUSHED}) & (self.filter().states or frozenset(ReportState))
         return Filter(self, self.matches, self.mobile, states)
+
+
+@dataclass(frozen=True)
+class ReportQuery(_HandedQuery):
+    def matches(self, report: Report) -> bool:
+        return (self.mobile is None or self.mobile == report.message.mobile_digits) and (
+            self.userid is None or self.userid == report.message.userid
+        )
+
+    def select(self, reports: Iterable[Report]) -> list[Report]:
+        return [r for r in reports if self.matches(r) and self.admits(r.state)]
+
+
+@dataclass(frozen=True)
+class MoQuery(_HandedQuery):
+    def matches(self, mo: Mo) -> bool:
+        return (self.mobile is None or self.mobile == mo.mobile_digits) and (
+            self.userid is None or self.userid == mo.userid
+        )
+
+    def select(self, mos: Iterable[Mo]) -> list[Mo]:
+        return [m for m in mos if self.matches(m) and self.admits(m.state)]
 
 
 @dataclass(frozen=True)
@@ -140,16 +167,22 @@ class PushQuery:
     """As written: ``seqid=7`` finds push 7."""
     outcome: str | None = None
     """The start of the outcome: ``failed``, ``acknowledged``, ``failed: HTTP 503``..."""
+    kind: str | None = None
+    """``rpt`` or ``mo``."""
 
     @classmethod
     def parse(cls, params: Params) -> PushQuery:
-        return cls(params.get("userid"), params.get("seqid"), params.get("outcome"))
+        kind = params.get("kind")
+        if kind is not None and kind not in PUSH_KINDS:
+            raise BadFilter(f"kind must be one of {', '.join(PUSH_KINDS)}, got {kind!r}")
+        return cls(params.get("userid"), params.get("seqid"), params.get("outcome"), kind)
 
     def matches(self, attempt: PushAttempt) -> bool:
         return (
             (self.userid is None or self.userid == attempt.userid)
             and (self.seqid is None or self.seqid == str(attempt.seqid))
             and (self.outcome is None or attempt.outcome.startswith(self.outcome))
+            and (self.kind is None or self.kind == attempt.kind)
         )
 
     def select(self, attempts: Iterable[PushAttempt]) -> list[PushAttempt]:
@@ -161,5 +194,8 @@ WAIT_FILTERS: dict[Kind, Callable[[Params], Filter]] = {
     Kind.REQUESTS: lambda params: RequestQuery.parse(params).filter(),
     Kind.REPORTS: lambda params: ReportQuery.parse(params).filter(),
     Kind.PUSHED: lambda params: ReportQuery.parse(params).pushed_filter(),
+    Kind.MOS: lambda params: MoQuery.parse(params).filter(),
+    Kind.MO_PUSHED: lambda params: MoQuery.parse(params).pushed_filter(),
 }
-"""What ``/_mock/wait`` can wait for; ``reports`` counts reports that have fallen due."""
+"""What ``/_mock/wait`` can wait for; ``reports`` counts reports that have fallen due, ``mos``
+MO items that have arrived."""

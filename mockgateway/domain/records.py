@@ -1,4 +1,5 @@
-"""What the gateway keeps: accepted messages, their status reports, and each API request.
+"""What the gateway keeps: accepted messages, their status reports, inbound messages, and each
+API request.
 
 No record refers back to one that refers to it (a report knows its message, a message does not
 list its reports), so an entry the journal drops is freed at once by reference counting, without
@@ -13,10 +14,12 @@ from typing import Any
 
 
 class ReportState(StrEnum):
+    """Where a status report, or an inbound message, is on its way out."""
+
     PENDING = "pending"
     """Not yet due, due and waiting, or in a push batch not yet acknowledged."""
     FETCHED = "fetched"
-    """Handed out by get_rpt."""
+    """Handed out by get_rpt (an MO: by get_mo)."""
     PUSHED = "pushed"
     """Acknowledged by the receiver (``seqid`` says in which push)."""
     UNDELIVERED = "undelivered"
@@ -114,6 +117,41 @@ class Message:
 
 
 @dataclass(slots=True)
+class Mo:
+    """One segment of an inbound message (MO): a long text arrives in several, sharing a msgid,
+    each handed out (by get_mo or a push) on its own, as status reports are."""
+
+    msgid: int
+    userid: str
+    mobile: str
+    """The sender's number as the test gave it (or as the MT it answers was sent to)."""
+    mobile_digits: str
+    countrycode: int
+    pknum: int
+    pktotal: int
+    spno: str
+    exno: str
+    content: str
+    """This segment's text."""
+    text: str
+    """The whole message's text (one string shared by its segments)."""
+    due: float
+    """When it reached the gateway (its ``rtime``); get_mo and pushes see it from then on."""
+    order: int
+    origin: str
+    """``injected``, or the MT and the rule it replies to."""
+    state: ReportState = ReportState.PENDING
+    left_at: float | None = None
+    seqid: int | None = None
+    fetched_by: int | None = None
+    """The id of the get_mo request that handed it out."""
+
+    def size(self) -> int:
+        shared = 2 * len(self.text) if self.pknum == 1 else 0
+        return MO_BYTES + 2 * len(self.content) + shared
+
+
+@dataclass(slots=True)
 class RequestRecord:
     """Every API request, accepted or not, with what was diagnosed about it."""
 
@@ -138,6 +176,8 @@ class RequestRecord:
     accepted_count: int = 0
     reports_returned: int = 0
     """For get_rpt: how many reports it handed out (each report names it in ``fetched_by``)."""
+    mos_returned: int = 0
+    """For get_mo: how many MO items it handed out (each names it in ``fetched_by``)."""
     userid: str | None = None
     rule: str | None = None
     """The scenario rule that fired for it, if any."""
@@ -173,7 +213,7 @@ class RequestRecord:
 
 @dataclass(slots=True)
 class PushAttempt:
-    """One HTTP POST of a batch of reports to a receiver, and how it ended."""
+    """One HTTP POST of a batch (of reports or MOs) to a receiver, and how it ended."""
 
     userid: str
     seqid: int
@@ -190,6 +230,8 @@ class PushAttempt:
     next_retry_at: float | None = None
     parked: bool = False
     duplicate: bool = False
+    kind: str = "rpt"
+    """What it pushed: ``rpt`` (status reports, ``RPT_REQ``) or ``mo`` (``MO_REQ``)."""
 
     @property
     def acknowledged(self) -> bool:
@@ -203,6 +245,7 @@ REQUEST_BYTES = 400
 """What a request record costs beside its body: the record, its fields' dict, its warnings."""
 MESSAGE_BYTES = 300
 REPORT_BYTES = 150
+MO_BYTES = 250
 PUSH_BYTES = 250
 MAX_NUMBERS = 1001
 """Numbers read from a request's ``mobile`` at most: one past the limit tells that it is over."""

@@ -1,8 +1,8 @@
 """Status reports: one per segment of each accepted message, with a drawn outcome and delay;
 taken by get_rpt, each once, oldest first; and pushed (:data:`REPORT_PUSH`).
 
-Every change of a report's state goes through the mover (:func:`mover`), so the gateway's events
-hear of each one.
+Every change of a report's state goes through the mover the gateway gives it
+(:func:`~mockgateway.domain.push.mover`), so the gateway's events hear of each one.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from mockgateway.domain.events import Events
 from mockgateway.domain.journal import Journal
 from mockgateway.domain.outcomes import OutcomeDrawer
-from mockgateway.domain.push import Move, PushKind
-from mockgateway.domain.records import Message, Report, ReportState
+from mockgateway.domain.push import Move, PushKind, fetch
+from mockgateway.domain.records import Message, Report
 from mockgateway.protocol import push
 from mockgateway.protocol.reports import Rpt, get_rpt_errdesc, rpt_record
 from mockgateway.protocol.times import format_moment
@@ -24,15 +24,6 @@ from mockgateway.scenario.model import ReportOverride
 if TYPE_CHECKING:
     from mockgateway.domain.accounts import AccountState
     from mockgateway.domain.calls import Call
-
-
-def mover(events: Events) -> Move[Report]:
-    def move(report: Report, state: ReportState) -> None:
-        before, report.state = report.state, state
-        if before is not state:
-            events.report_moved(report, before)
-
-    return move
 
 
 def rpt_of(report: Report, zone: tzinfo, errdesc: str) -> Rpt:
@@ -93,14 +84,9 @@ class Reporting:
     def take(self, call: Call, size: int) -> list[Rpt]:
         """Up to ``size`` due reports of the caller's account, oldest first, each once."""
         account, record = call.account, call.record
-        now = call.clock.now()
-        taken = account.outbox.take_due(now, size)
-        rpts = []
-        for report in taken:
-            self._move(report, ReportState.FETCHED)
-            report.left_at = now
-            report.fetched_by = record.id
-            errdesc = get_rpt_errdesc(report.errdesc, report.message.charset)
-            rpts.append(rpt_of(report, account.zone, errdesc))
+        taken = fetch(account.outbox, self._move, call.clock.now(), size, record.id)
         record.reports_returned = len(taken)
-        return rpts
+        return [
+            rpt_of(report, account.zone, get_rpt_errdesc(report.errdesc, report.message.charset))
+            for report in taken
+        ]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from mockgateway.domain import billing
 from mockgateway.domain.events import Events
+from mockgateway.domain.inbound import Inbound
 from mockgateway.domain.journal import Journal
 from mockgateway.domain.msgids import Msgids
 from mockgateway.domain.outcomes import not_a_mobile
@@ -24,7 +25,7 @@ from mockgateway.protocol import content, crypto, fields, mobiles
 from mockgateway.protocol.codec import Fields, FieldValue
 from mockgateway.protocol.errors import Code, GatewayError
 from mockgateway.protocol.limits import shown
-from mockgateway.scenario.model import AccountSettings, Padding
+from mockgateway.scenario.model import AccountSettings, Padding, Reply
 
 if TYPE_CHECKING:
     from mockgateway.domain.calls import Call
@@ -149,15 +150,22 @@ def _decrypts(raw: str, key: bytes, padding: Padding, max_bytes: int) -> bool:
 
 class Sending:
     def __init__(
-        self, msgids: Msgids, journal: Journal[Message], events: Events, reporting: Reporting
+        self,
+        msgids: Msgids,
+        journal: Journal[Message],
+        events: Events,
+        reporting: Reporting,
+        inbound: Inbound,
     ) -> None:
         self._msgids = msgids
         self._journal = journal
         self._events = events
         self._reporting = reporting
+        self._inbound = inbound
 
     def accept(self, call: Call, draft: Draft) -> Accepted:
-        """One message per number, with consecutive msgids, and their reports scheduled."""
+        """One message per number, with consecutive msgids, their reports scheduled, and the
+        replies a rule asks for."""
         request, record, account, rule = call.request, call.record, call.account, call.rule
         numbers = draft.numbers
         if len({n.digits for n in numbers}) < len(numbers):
@@ -169,6 +177,7 @@ class Sending:
         custid = draft.custid or str(first)
         now = call.clock.now()
         override = rule.report if rule is not None else None
+        reply = _reply_of(call)
         shared_warnings = tuple(record.warnings)
         messages: list[Message] = []
         for offset, number in enumerate(numbers):
@@ -192,18 +201,34 @@ class Sending:
                 request_id=record.id,
                 warnings=shared_warnings,
             )
-            chosen = None
-            if override is not None and rule is not None and rule.when.covers(number):
+            covered = rule is not None and rule.when.covers(number)
+            chosen = override if covered else None
+            if covered and rule is not None and (override is not None or reply is not None):
                 message.rule = rule.describe()
-                chosen = override
             if number.not_mobile is not None:
                 chosen = not_a_mobile(chosen)
             self._reporting.schedule(account, message, now, chosen)
             self._journal.append(message)
             self._events.message_added(message)
             messages.append(message)
+            if covered and reply is not None and message.rule is not None:
+                self._inbound.reply(account, message, reply, message.rule, now)
         record.first_msgid, record.accepted_count = first, len(messages)
         return Accepted(messages, custid)
+
+
+def _reply_of(call: Call) -> Reply | None:
+    """The reply the call's rule asks for, if the account can have MOs (a warning if not)."""
+    rule, account = call.rule, call.account
+    if rule is None or rule.reply is None:
+        return None
+    if account.settings.edition != "domestic":
+        call.warn(
+            f"no reply from {rule.describe()}: account {account.userid} is in the "
+            f"{account.settings.edition} edition, and MOs are a domestic-edition feature"
+        )
+        return None
+    return rule.reply
 
 
 def _numbers(given: Fields, settings: AccountSettings, *, single: bool) -> list[mobiles.Mobile]:

@@ -6,10 +6,11 @@ change of a report's state, and only the tallies whose filter can match look at 
 the same filter share one tally, and tallies with a number filter are found by that number, so a
 request costs the same whether one test waits or three hundred do.
 
-``reports`` counts reports that have fallen due. Falling due is a matter of time, not of a new
-entry: a tally keeps the due times of its matching reports not yet due and sets one clock timer
-for the earliest, so waiting costs no CPU while nothing happens (the virtual clock fires timers
-only when it is advanced).
+``reports`` counts reports that have fallen due, ``mos`` inbound messages that have arrived.
+Falling due is a matter of time, not of a new entry: a tally keeps the due times of its matching
+items not yet due and sets one clock timer for the earliest, so waiting costs no CPU while
+nothing happens (the virtual clock fires timers only when it is advanced). ``pushed`` and
+``mo_pushed`` count items a receiver acknowledged.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any, Protocol
 
 from mockgateway.domain.clock import Clock, Timer
 from mockgateway.domain.events import Listener
-from mockgateway.domain.records import Message, Report, ReportState, RequestRecord
+from mockgateway.domain.records import Message, Mo, Report, ReportState, RequestRecord
 
 
 class Kind(StrEnum):
@@ -33,6 +34,25 @@ class Kind(StrEnum):
     """Reports that have fallen due."""
     PUSHED = "pushed"
     """Reports acknowledged by a push receiver."""
+    MOS = "mos"
+    """MO items (segments) that have arrived."""
+    MO_PUSHED = "mo_pushed"
+    """MO items acknowledged by a push receiver."""
+
+
+_DUE = {Kind.PUSHED: Kind.REPORTS, Kind.MO_PUSHED: Kind.MOS}
+"""Each kind that counts acknowledged items, to the kind that counts them falling due."""
+
+
+class Handed(Protocol):
+    """A report or an MO: due at a moment, then handed out (its state)."""
+
+    @property
+    def due(self) -> float: ...
+    @property
+    def order(self) -> int: ...
+    @property
+    def state(self) -> ReportState: ...
 
 
 @dataclass(frozen=True)
@@ -46,7 +66,7 @@ class Filter:
     number: str | None = None
     """The number (digits) the filter asks for, if any: only entries to it can match."""
     states: frozenset[ReportState] | None = None
-    """For reports: the states counted (None: any)."""
+    """For reports and MOs: the states counted (None: any)."""
 
     def admits(self, state: ReportState) -> bool:
         return self.states is None or state in self.states
@@ -63,6 +83,8 @@ class Journals(Protocol):
     def requests(self) -> Iterable[RequestRecord]: ...
     @property
     def reports(self) -> Iterable[Report]: ...
+    @property
+    def mos(self) -> Iterable[Mo]: ...
 
 
 @dataclass(eq=False)
@@ -98,10 +120,11 @@ class _Tally:
     open_waiters: int = 0
     waiting: list[tuple[int, int, Waiter]] = field(default_factory=list)
     """Open waiters by target, lowest first, so the ones reached are found at the top."""
-    not_due: list[tuple[float, int, Report]] = field(default_factory=list)
-    """``reports``: matching reports not yet due, by due time."""
+    not_due: list[tuple[float, int, Handed]] = field(default_factory=list)
+    """``reports``, ``mos``: matching items not yet due, by due time."""
     counted_until: float = 0.0
-    """``reports``: reports due by then have been counted; later ones are in ``not_due``."""
+    """``reports``, ``mos``: items due by then have been counted; later ones are in
+    ``not_due``."""
     timer: Timer | None = None
 
     def add(self, waiter: Waiter) -> None:
@@ -125,15 +148,15 @@ class _Tally:
             if waiter.open:
                 waiter.wake()
 
-    # --- reports falling due -------------------------------------------------------------
+    # --- items falling due ---------------------------------------------------------------
 
-    def report_scheduled(self, report: Report) -> None:
-        if report.due <= self.counted_until:
-            if self.filter.admits(report.state):
+    def scheduled(self, item: Handed) -> None:
+        if item.due <= self.counted_until:
+            if self.filter.admits(item.state):
                 self.moved_by(1)
         else:
-            heapq.heappush(self.not_due, (report.due, report.order, report))
-            if self.not_due[0][2] is report:
+            heapq.heappush(self.not_due, (item.due, item.order, item))
+            if self.not_due[0][2] is item:
                 self.arm()
 
     def arm(self) -> None:
@@ -148,8 +171,8 @@ class _Tally:
         self.counted_until = max(self.counted_until, self.registry.journals.clock.now())
         due = 0
         while self.not_due and self.not_due[0][0] <= self.counted_until:
-            report = heapq.heappop(self.not_due)[2]
-            due += self.filter.admits(report.state)
+            item = heapq.heappop(self.not_due)[2]
+            due += self.filter.admits(item.state)
         self.arm()
         if due:
             self.moved_by(due)
@@ -212,21 +235,25 @@ class Waiters(Listener):
                 self._count(tally)
                 tally.moved_by(0)
 
+    def _handed(self, kind: Kind) -> Iterable[Handed]:
+        return self.journals.mos if kind in (Kind.MOS, Kind.MO_PUSHED) else self.journals.reports
+
     def _count(self, tally: _Tally) -> None:
         matches, journals = tally.filter.matches, self.journals
         if tally.kind is Kind.MESSAGES:
             tally.count = sum(1 for m in journals.messages if matches(m))
         elif tally.kind is Kind.REQUESTS:
             tally.count = sum(1 for r in journals.requests if matches(r))
-        elif tally.kind is Kind.PUSHED:
-            tally.count = sum(1 for r in journals.reports if _pushed(tally.filter, r.state, r))
+        elif tally.kind in _DUE:
+            items = self._handed(tally.kind)
+            tally.count = sum(1 for i in items if _pushed(tally.filter, i.state, i))
         else:
             now = tally.counted_until = journals.clock.now()
-            for report in journals.reports:
-                if matches(report):
-                    if report.due > now:
-                        tally.not_due.append((report.due, report.order, report))
-                    elif tally.filter.admits(report.state):
+            for item in self._handed(tally.kind):
+                if matches(item):
+                    if item.due > now:
+                        tally.not_due.append((item.due, item.order, item))
+                    elif tally.filter.admits(item.state):
                         tally.count += 1
             heapq.heapify(tally.not_due)
             tally.arm()
@@ -247,22 +274,34 @@ class Waiters(Listener):
                     tally.moved_by(1)
 
     def report_scheduled(self, report: Report) -> None:
-        if self._tallies[Kind.REPORTS]:
-            for tally in self._candidates(Kind.REPORTS, (report.message.mobile_digits,)):
-                if tally.filter.matches(report):
-                    tally.report_scheduled(report)
+        self._scheduled(Kind.REPORTS, report, report.message.mobile_digits)
 
     def report_moved(self, report: Report, before: ReportState) -> None:
-        """``report`` went from state ``before`` to its state now."""
-        after = report.state
-        numbers = (report.message.mobile_digits,)
-        if self._tallies[Kind.REPORTS]:
-            for tally in self._candidates(Kind.REPORTS, numbers):
-                if report.due <= tally.counted_until and tally.filter.matches(report):
+        self._moved(Kind.PUSHED, report, before, report.message.mobile_digits)
+
+    def mo_scheduled(self, mo: Mo) -> None:
+        self._scheduled(Kind.MOS, mo, mo.mobile_digits)
+
+    def mo_moved(self, mo: Mo, before: ReportState) -> None:
+        self._moved(Kind.MO_PUSHED, mo, before, mo.mobile_digits)
+
+    def _scheduled(self, kind: Kind, item: Handed, number: str) -> None:
+        if self._tallies[kind]:
+            for tally in self._candidates(kind, (number,)):
+                if tally.filter.matches(item):
+                    tally.scheduled(item)
+
+    def _moved(self, pushed: Kind, item: Handed, before: ReportState, number: str) -> None:
+        """``item`` went from state ``before`` to its state now: the tallies of its falling due
+        (``due``) and of its acknowledgement (``pushed``) follow."""
+        after, due = item.state, _DUE[pushed]
+        if self._tallies[due]:
+            for tally in self._candidates(due, (number,)):
+                if item.due <= tally.counted_until and tally.filter.matches(item):
                     tally.moved_by(tally.filter.admits(after) - tally.filter.admits(before))
-        if self._tallies[Kind.PUSHED]:
-            for tally in self._candidates(Kind.PUSHED, numbers):
-                delta = _pushed(tally.filter, after, report) - _pushed(tally.filter, before, report)
+        if self._tallies[pushed]:
+            for tally in self._candidates(pushed, (number,)):
+                delta = _pushed(tally.filter, after, item) - _pushed(tally.filter, before, item)
                 if delta:
                     tally.moved_by(delta)
 
@@ -275,5 +314,5 @@ class Waiters(Listener):
         return found
 
 
-def _pushed(filter: Filter, state: ReportState, report: Report) -> bool:
-    return state is ReportState.PUSHED and filter.admits(state) and filter.matches(report)
+def _pushed(filter: Filter, state: ReportState, item: Handed) -> bool:
+    return state is ReportState.PUSHED and filter.admits(state) and filter.matches(item)

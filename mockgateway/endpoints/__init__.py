@@ -8,7 +8,7 @@ endpoint is its module, its line here, its settings if any, and its tests
 
 from __future__ import annotations
 
-from mockgateway.endpoints import get_balance, get_rpt, send_batch, send_single
+from mockgateway.endpoints import get_balance, get_mo, get_rpt, send_batch, send_single
 from mockgateway.endpoints.base import AnswerShape, Endpoint, Registry
 
 __all__ = ["REGISTRY", "AnswerShape", "Endpoint", "Registry"]
@@ -20,12 +20,17 @@ DOMESTIC_FAMILY = (
     "mixed_send",
     "send_template",
     "template_send",
-    "get_mo",
 )
 """The V5.7.2 manual's endpoints that V5.13 lacks: a request to one that no module serves yet is
 named as such, not as a typo."""
 
 REGISTRY = Registry(
-    [send_single.ENDPOINT, send_batch.ENDPOINT, get_rpt.ENDPOINT, get_balance.ENDPOINT],
+    [
+        send_single.ENDPOINT,
+        send_batch.ENDPOINT,
+        get_mo.ENDPOINT,
+        get_rpt.ENDPOINT,
+        get_balance.ENDPOINT,
+    ],
     elsewhere=DOMESTIC_FAMILY,
 )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mockgateway.endpoints.base import AnswerShape, Endpoint
 from mockgateway.protocol import fields
@@ -14,26 +15,41 @@ if TYPE_CHECKING:
     from mockgateway.domain.gateway import Gateway
 
 MAX_RETSIZE = 500
+T = TypeVar("T")
+
+
+def retsize(call: Call, maximum: int) -> int:
+    """How many items a get may hand out: ``retsize``, at most ``maximum``, which is also what
+    a missing, zero or negative one means (get_mo reads it the same way)."""
+    given = call.request.fields
+    asked = fields.integer(given, "retsize")
+    if call.request.format is Format.JSON and isinstance(given.get("retsize"), str):
+        call.warn("retsize is a string in JSON: the manual's type is int")
+    if asked is None or asked <= 0:
+        return maximum
+    if asked > maximum:
+        call.warn(f"retsize {asked} is above {maximum}: {maximum} used")
+    return min(asked, maximum)
+
+
+def handed_out(
+    call: Call, maximum: int, pushed: str | None, take: Callable[[Call, int], list[T]]
+) -> list[T]:
+    """What a get hands out: up to ``retsize`` items, by ``take``; none while the account pushes
+    them (``pushed`` names what it pushes then)."""
+    size = retsize(call, maximum)
+    if pushed is not None:
+        call.warn(
+            f"account {call.account.userid} has a push URL for its {pushed}: they are pushed, "
+            f"and {call.request.endpoint.name} returns none (manual, precautions 3)"
+        )
+        return []
+    return take(call, size)
 
 
 def serve(desk: Gateway, call: Call) -> list[Rpt]:
-    given = call.request.fields
-    retsize = fields.integer(given, "retsize")
-    if call.request.format is Format.JSON and isinstance(given.get("retsize"), str):
-        call.warn("retsize is a string in JSON: the manual's type is int")
-    if retsize is None or retsize <= 0:
-        size = MAX_RETSIZE
-    else:
-        size = min(retsize, MAX_RETSIZE)
-        if retsize > MAX_RETSIZE:
-            call.warn(f"retsize {retsize} is above {MAX_RETSIZE}: {size} used")
-    if call.account.pushing:
-        call.warn(
-            f"account {call.account.userid} has a push URL: its reports are pushed, and "
-            "get_rpt returns none (manual, precautions 3)"
-        )
-        return []
-    return desk.reporting.take(call, size)
+    pushed = "reports" if call.account.pushing else None
+    return handed_out(call, MAX_RETSIZE, pushed, desk.reporting.take)
 
 
 def reports(rpts: list[Rpt]) -> dict[str, Any]:

@@ -17,11 +17,18 @@ from aiohttp import web
 from mockgateway.domain import billing
 from mockgateway.domain.clock import VirtualClock
 from mockgateway.domain.gateway import Gateway
+from mockgateway.domain.inbound import (
+    InjectionRefused,
+    UnknownAccount,
+    WrongEdition,
+    read_injection,
+)
 from mockgateway.domain.journal import Journal
 from mockgateway.domain.queries import (
     WAIT_FILTERS,
     BadFilter,
     MessageQuery,
+    MoQuery,
     Params,
     PushQuery,
     ReportQuery,
@@ -31,12 +38,14 @@ from mockgateway.domain.waiters import Kind
 from mockgateway.http.keys import GATEWAY, STOPPING
 from mockgateway.http.serializers import (
     message_json,
+    mo_json,
     push_json,
     report_json,
     request_json,
     rule_json,
 )
 from mockgateway.http.stopping import settle
+from mockgateway.protocol.push import KINDS as PUSH_KINDS
 from mockgateway.scenario import ScenarioError, load_text
 from mockgateway.scenario.loader import is_http_url
 from mockgateway.scenario.model import MAX_BALANCE
@@ -147,13 +156,56 @@ async def rules(request: web.Request) -> web.Response:
     return _listing(items, 0)
 
 
+@routes.get("/_mock/mos")
+async def mos(request: web.Request) -> web.StreamResponse:
+    return await _listed(request, MoQuery.parse, lambda g: g.mos, mo_json)
+
+
+MAX_MO_BODY = 64 * 1024
+"""An MO's body in bytes at most: 1,000 characters escaped as JSON fit in a tenth of it."""
+_REFUSED: dict[type[InjectionRefused], int] = {UnknownAccount: 404, WrongEdition: 409}
+
+
+@routes.post("/_mock/mo")
+async def inject_mo(request: web.Request) -> web.Response:
+    """An MO from a handset, arriving now: 400 naming what is wrong, 404 for no such account,
+    409 for an account not in the domestic edition."""
+    gateway = request.app[GATEWAY]
+    if (request.content_length or 0) > MAX_MO_BODY:
+        return _error(f"an MO's body is at most {MAX_MO_BODY} bytes", 413)
+    body = await request.read()
+    if len(body) > MAX_MO_BODY:
+        return _error(f"an MO's body is at most {MAX_MO_BODY} bytes", 413)
+    try:
+        given = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return _error("the body is not JSON in UTF-8", 400)
+    try:
+        injection = read_injection(given, gateway.accounts.current)
+    except InjectionRefused as refused:
+        return _error(str(refused), _REFUSED.get(type(refused), 400))
+    made = gateway.inject_mo(injection)
+    first = made[0]
+    return web.json_response(
+        {
+            "msgid": first.msgid,
+            "msgid_str": str(first.msgid),
+            "segments": len(made),
+            "items": [mo_json(mo) for mo in made],
+        }
+    )
+
+
 @routes.post("/_mock/pushes/retry")
 async def retry_pushes(request: web.Request) -> web.Response:
     gateway = request.app[GATEWAY]
     userid = request.query.get("userid")
     if userid is not None and gateway.accounts.get(userid) is None:
         return _error(f"no account {userid!r}", 404)
-    return web.json_response({"redriven": gateway.retry_parked(userid)})
+    kind = request.query.get("kind")
+    if kind is not None and kind not in PUSH_KINDS:
+        return _error(f"kind must be one of {', '.join(PUSH_KINDS)}, got {kind!r}", 400)
+    return web.json_response({"redriven": gateway.retry_parked(userid, kind)})
 
 
 def _account(request: web.Request) -> tuple[Gateway, str]:
@@ -177,17 +229,29 @@ async def _json_body(request: web.Request) -> Any:
         return None
 
 
-@routes.put("/_mock/accounts/{userid}/push")
+@routes.put("/_mock/accounts/{userid}/{line:push|mo_push}")
 async def set_push(request: web.Request) -> web.Response:
+    """Where an account's status reports (``push``) or MOs (``mo_push``) are pushed; ``null``
+    leaves them for get_rpt or get_mo."""
     gateway, userid = _account(request)
+    mo = request.match_info["line"] == "mo_push"
     body = await _json_body(request)
     if not isinstance(body, dict) or "url" not in body:
         return _error('expected {"url": "http://host:port/path"} or {"url": null}', 400)
     url = body["url"]
     if url is not None and (not isinstance(url, str) or not is_http_url(url)):
         return _error(f"{url!r} is not an http:// or https:// URL with a host", 400)
-    await gateway.set_push(userid, url)
-    return web.json_response({"userid": userid, "url": url})
+    if not mo:
+        await gateway.set_push(userid, url)
+        return web.json_response({"userid": userid, "url": url})
+    edition = gateway.accounts.current[userid].settings.edition
+    if edition != "domestic":
+        return _error(
+            f"account {userid} is in the {edition} edition: MOs are a domestic-edition feature",
+            409,
+        )
+    await gateway.set_mo_push(userid, url)
+    return web.json_response({"userid": userid, "mo_url": url})
 
 
 @routes.get("/_mock/accounts/{userid}/balance")
@@ -316,7 +380,8 @@ def _wait_timeout(q: Params) -> float:
 
 @routes.get("/_mock/wait")
 async def wait(request: web.Request) -> web.Response:
-    """Long-poll until a count reaches N: ``messages``, ``requests``, ``reports`` or ``pushed``.
+    """Long-poll until a count reaches N: ``messages``, ``requests``, ``reports``, ``pushed``,
+    ``mos`` or ``mo_pushed``.
 
     The count is kept by the gateway as entries arrive (see ``domain/waiters.py``); this handler
     only sleeps until it is woken, the timeout passes, the client goes away (aiohttp cancels the

@@ -9,8 +9,8 @@ from typing import Any
 
 from mockgateway.domain.clock import VirtualClock
 from mockgateway.domain.gateway import Gateway
-from mockgateway.domain.queries import BadFilter, MessageQuery, RequestQuery
-from mockgateway.domain.records import Message, PushAttempt, RequestRecord
+from mockgateway.domain.queries import BadFilter, MessageQuery, MoQuery, RequestQuery
+from mockgateway.domain.records import Message, Mo, PushAttempt, RequestRecord
 
 MAX_SEARCH = 200
 """Characters of a search; a longer one is a mistake, not a search."""
@@ -27,6 +27,8 @@ class Chosen:
     message: Callable[[Message], bool]
     request: Callable[[RequestRecord], bool]
     push: Callable[[PushAttempt], bool]
+    mo: Callable[[Mo], bool]
+    """By number, account and search (the page applies the state, as it lists MOs itself)."""
     state: str | None
 
     def message_in_state(self, message: Message) -> bool:
@@ -55,6 +57,7 @@ def choose(q: Mapping[str, str]) -> Chosen:
     userid = q.get("userid") or None
     by_message = MessageQuery.parse(q).matches
     by_request = RequestQuery.parse(q).matches
+    by_mo = MoQuery.parse({k: v for k, v in q.items() if k != "state"}).matches
 
     def found(texts: Iterable[object]) -> bool:
         return not needle or any(needle in str(t).casefold() for t in texts if t is not None)
@@ -68,7 +71,10 @@ def choose(q: Mapping[str, str]) -> Chosen:
     def push(p: PushAttempt) -> bool:
         return (userid is None or p.userid == userid) and found(_push_text(p))
 
-    return Chosen(message, request, push, state)
+    def mo(m: Mo) -> bool:
+        return by_mo(m) and found((m.text, m.mobile, m.userid, m.msgid, m.exno, m.spno))
+
+    return Chosen(message, request, push, mo, state)
 
 
 def _message_text(m: Message) -> Iterable[object]:
@@ -84,7 +90,7 @@ def _request_text(r: RequestRecord) -> Iterable[object]:
 
 
 def _push_text(p: PushAttempt) -> Iterable[object]:
-    yield from (p.userid, p.seqid, p.url, p.answer, p.outcome, p.warning)
+    yield from (p.kind, p.userid, p.seqid, p.url, p.answer, p.outcome, p.warning)
     yield " ".join(map(str, p.msgids))
 
 
@@ -94,4 +100,7 @@ def about(gateway: Gateway) -> dict[str, Any]:
         "now": gateway.clock.now(),
         "clock": "virtual" if isinstance(gateway.clock, VirtualClock) else "real",
         "accounts": [state.settings.userid for state in gateway.accounts],
+        "mo_accounts": [
+            state.userid for state in gateway.accounts if state.settings.edition == "domestic"
+        ],
     }

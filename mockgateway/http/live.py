@@ -10,8 +10,9 @@ an idle stream and finds clients that went away. A stream ends when its client g
 stops (``bye``); at most :attr:`Streams.limit` are open at once.
 
 Events: ``hello`` (sent first: fetch the pages now), ``message``, ``request``, ``report``,
-``push`` (each the item as the feed gives it, with ``pos`` where it is new), ``reset`` (the
-journals were emptied or the scenario replaced), ``resync``, ``bye``.
+``push`` (each the item as the feed gives it, with ``pos`` where it is new), ``mo`` (an MO item
+as ``/_mock/mos`` lists it, made or moved), ``reset`` (the journals were emptied or the scenario
+replaced), ``resync``, ``bye``.
 """
 
 from __future__ import annotations
@@ -28,10 +29,23 @@ from aiohttp import web
 from mockgateway.domain.events import Listener
 from mockgateway.domain.gateway import Gateway
 from mockgateway.domain.queries import BadFilter
-from mockgateway.domain.records import Message, PushAttempt, Report, ReportState, RequestRecord
+from mockgateway.domain.records import (
+    Message,
+    Mo,
+    PushAttempt,
+    Report,
+    ReportState,
+    RequestRecord,
+)
 from mockgateway.http.inbox_filters import Chosen, about, choose
 from mockgateway.http.keys import GATEWAY, STOPPING
-from mockgateway.http.serializers import message_json, push_json, report_json, request_json
+from mockgateway.http.serializers import (
+    message_json,
+    mo_json,
+    push_json,
+    report_json,
+    request_json,
+)
 from mockgateway.http.stopping import settle
 from mockgateway.inbox.items import Item, message_item, push_item, request_item
 
@@ -92,6 +106,12 @@ class _Stream(Listener):
     def report_moved(self, report: Report, before: ReportState) -> None:
         self._put(("report", report, None))
 
+    def mo_scheduled(self, mo: Mo) -> None:
+        self._put(("mo", mo, None))
+
+    def mo_moved(self, mo: Mo, before: ReportState) -> None:
+        self._put(("mo", mo, None))
+
     def push_changed(self, attempt: PushAttempt) -> None:
         """An attempt is told of twice, as it starts and with its outcome; both carry its
         position (attempts in flight are few: one per account)."""
@@ -135,6 +155,8 @@ def _render(happening: Happening, chosen: Chosen) -> bytes | None:
             return None
         view = push_item(push_json(record))
         return _event(name, view if pos is None else {**view, "pos": pos})
+    if name == "mo":
+        return _event(name, mo_json(record)) if chosen.mo(record) else None
     return _event(name)
 
 

@@ -22,9 +22,17 @@ from aiohttp import web
 
 from mockgateway.domain.events import Listener
 from mockgateway.domain.journal import Journal
-from mockgateway.domain.records import Message, PushAttempt, Report, ReportState, RequestRecord
+from mockgateway.domain.records import (
+    Message,
+    Mo,
+    PushAttempt,
+    Report,
+    ReportState,
+    RequestRecord,
+)
 from mockgateway.http.keys import GATEWAY
 from mockgateway.protocol.errors import Code
+from mockgateway.protocol.push import KINDS as PUSH_KINDS
 
 if TYPE_CHECKING:
     from mockgateway.domain.gateway import Gateway
@@ -56,7 +64,9 @@ class Tally(Listener):
         self.messages: dict[str, int] = {}
         self.segments: dict[str, int] = {}
         self.reports: dict[str, int] = {}
-        self.pushes: dict[str, int] = {}
+        self.mos: dict[str, int] = {}
+        self.pushes: dict[tuple[str, str], int] = {}
+        """(kind, outcome)."""
         self.latency: dict[str, list[int]] = {}
         """Per endpoint: a count per bucket (the last one for +Inf), not yet cumulative."""
         self.latency_sum: dict[str, float] = {}
@@ -82,11 +92,19 @@ class Tally(Listener):
         state = report.state.value
         self.reports[state] = self.reports.get(state, 0) + 1
 
+    def mo_scheduled(self, mo: Mo) -> None:
+        state = ReportState.PENDING.value
+        self.mos[state] = self.mos.get(state, 0) + 1
+
+    def mo_moved(self, mo: Mo, before: ReportState) -> None:
+        state = mo.state.value
+        self.mos[state] = self.mos.get(state, 0) + 1
+
     def push_changed(self, attempt: PushAttempt) -> None:
         if attempt.outcome == "in flight":
             return
-        outcome = "acknowledged" if attempt.acknowledged else "failed"
-        self.pushes[outcome] = self.pushes.get(outcome, 0) + 1
+        key = (attempt.kind, "acknowledged" if attempt.acknowledged else "failed")
+        self.pushes[key] = self.pushes.get(key, 0) + 1
 
     def observe(self, endpoint: str, seconds: float) -> None:
         counts = self.latency.get(endpoint)
@@ -142,23 +160,38 @@ def families(gateway: Gateway, tally: Tally) -> Iterator[Any]:
         tally.reports,
     )  # fmt: skip
     yield _counter(
-        "mockgateway_push_attempts", "Push attempts that got an outcome", "outcome", tally.pushes
+        "mockgateway_mos", "MO items (segments) made (pending) and moved to a state", "state",
+        tally.mos,
+    )  # fmt: skip
+    attempts = CounterMetricFamily(
+        "mockgateway_push_attempts", "Push attempts that got an outcome, by kind (rpt, mo)",
+        labels=["kind", "outcome"],
+    )  # fmt: skip
+    for (kind, outcome), count in sorted(tally.pushes.items()):
+        attempts.add_metric([kind, outcome], count)
+    yield attempts
+    yield _gauge(
+        "mockgateway_reports_pending",
+        "Reports accepted and not yet fetched or acknowledged",
+        gateway.pending_reports(),
     )
-    pending = GaugeMetricFamily(
-        "mockgateway_reports_pending", "Reports accepted and not yet fetched or acknowledged"
+    yield _gauge(
+        "mockgateway_mos_pending", "MO items not yet fetched or acknowledged", gateway.pending_mos()
     )
-    pending.add_metric([], gateway.pending_reports())
-    yield pending
     parked = GaugeMetricFamily(
-        "mockgateway_push_parked_batches", "Push batches parked as undelivered, re-drivable"
+        "mockgateway_push_parked_batches",
+        "Push batches parked as undelivered, re-drivable, by kind (rpt, mo)",
+        labels=["kind"],
     )
-    parked.add_metric([], gateway.parked_batches())
+    for kind in PUSH_KINDS:
+        parked.add_metric([kind], gateway.parked_batches(kind))
     yield parked
     journals: dict[str, Journal[Any]] = {
         "requests": gateway.requests,
         "messages": gateway.messages,
         "reports": gateway.reports,
         "pushes": gateway.pushes,
+        "mos": gateway.mos,
     }
     entries = GaugeMetricFamily(
         "mockgateway_journal_entries", "Entries each journal holds", labels=["journal"]
@@ -185,6 +218,14 @@ def families(gateway: Gateway, tally: Tally) -> Iterator[Any]:
             buckets.append(("+Inf" if bound == float("inf") else repr(bound), cumulative))
         histogram.add_metric([endpoint], buckets, tally.latency_sum[endpoint])
     yield histogram
+
+
+def _gauge(name: str, documentation: str, value: float) -> Any:
+    from prometheus_client.core import GaugeMetricFamily
+
+    family = GaugeMetricFamily(name, documentation)
+    family.add_metric([], value)
+    return family
 
 
 def _counter(name: str, documentation: str, label: str, counts: dict[str, int]) -> Any:

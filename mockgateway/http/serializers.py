@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote_from_bytes
 
-from mockgateway.domain.records import Message, PushAttempt, Report, RequestRecord
+from mockgateway.domain.records import Message, Mo, PushAttempt, Report, RequestRecord
 from mockgateway.domain.rulebook import RuleCount
 from mockgateway.scenario.model import Rule
 
@@ -66,6 +66,7 @@ def request_json(record: RequestRecord) -> dict[str, Any]:
         "msgids": list(record.msgids),
         "msgids_str": [str(m) for m in record.msgids],
         "reports_returned": record.reports_returned,
+        "mos_returned": record.mos_returned,
     }
 
 
@@ -89,8 +90,33 @@ def report_json(report: Report) -> dict[str, Any]:
     }
 
 
+def mo_json(mo: Mo) -> dict[str, Any]:
+    """An MO segment: ``content`` is its text as the handset sent it (get_mo URL-encodes it),
+    ``text`` the whole message's."""
+    return {
+        "msgid": mo.msgid,
+        "msgid_str": str(mo.msgid),
+        "userid": mo.userid,
+        "mobile": mo.mobile,
+        "countrycode": mo.countrycode,
+        "pknum": mo.pknum,
+        "pktotal": mo.pktotal,
+        "spno": mo.spno,
+        "exno": mo.exno,
+        "content": mo.content,
+        "text": mo.text,
+        "received_at": mo.due,
+        "origin": mo.origin,
+        "state": mo.state.value,
+        "seqid": mo.seqid,
+        "fetched_by": mo.fetched_by,
+        "left_at": mo.left_at,
+    }
+
+
 def push_json(attempt: PushAttempt) -> dict[str, Any]:
     return {
+        "kind": attempt.kind,
         "userid": attempt.userid,
         "seqid": attempt.seqid,
         "url": attempt.url,

@@ -202,14 +202,14 @@ function renderPush(p) {
   return h("li", { class: `card push${p.parked ? " parked" : ""}`, "data-key": keyOf("pushes", p) },
     h("article", { "aria-label": `Push seqid ${p.seqid}, attempt ${p.attempt}` },
       h("header", { class: "card-head" },
-        h("h3", {}, `seqid ${p.seqid} · attempt ${p.attempt}`),
+        h("h3", {}, `${p.kind === "mo" ? "MO " : ""}seqid ${p.seqid} · attempt ${p.attempt}`),
         pushOutcome(p),
         timeElement(p.at)),
       failed ? h("p", { class: "diagnosis" }, String(p.outcome)) : null,
       h("dl", { class: "facts" },
         field("account", p.userid),
         field("to", p.url),
-        field("reports", String(p.count)),
+        field(p.kind === "mo" ? "MOs" : "reports", String(p.count)),
         field("HTTP status", p.http_status != null ? String(p.http_status) : "none"),
         field("next retry", p.next_retry_at != null ? fullTime(p.next_retry_at) : null),
         field("duplicate", p.duplicate ? "yes (chaos: a batch sent again under a new seqid)" : null)),
@@ -221,17 +221,32 @@ function renderPush(p) {
         : null));
 }
 
+function moLeft(mo) {
+  switch (mo.state) {
+    case "fetched":
+      return `fetched by get_mo${mo.fetched_by != null ? ` #${mo.fetched_by}` : ""}`;
+    case "pushed":
+      return `pushed with seqid ${mo.seqid}`;
+    case "undelivered":
+      return `parked in seqid ${mo.seqid}: undelivered, re-drivable`;
+    default:
+      return mo.seqid != null ? `in push batch seqid ${mo.seqid}, not yet acknowledged` : mo.state;
+  }
+}
+
 function renderMo(mo) {
   return h("li", { class: "card mo", "data-key": keyOf("mos", mo) },
     h("article", { "aria-label": `MO from ${mo.mobile}` },
       h("header", { class: "card-head" },
         h("h3", {}, h("span", { class: "number" }, String(mo.mobile ?? ""))),
+        mo.state ? stateBadge(mo.state) : null,
         timeElement(mo.at ?? mo.received_at)),
-      content({ content: mo.content_text ?? mo.content }),
+      content({ content: mo.text ?? mo.content_text ?? mo.content }),
       h("dl", { class: "facts" },
         field("account", mo.userid), field("msgid", mo.msgid_str ?? mo.msgid),
+        field("segments", mo.pktotal > 1 ? String(mo.pktotal) : null),
         field("spno", mo.spno), field("exno", mo.exno), field("rtime", mo.rtime),
-        field("state", mo.state)),
+        field("came as", mo.origin), field("how it left", mo.state ? moLeft(mo) : null)),
       testLine(mo)));
 }
 
@@ -423,6 +438,7 @@ function inState(kind, item) {
   if (!filters.state) return true;
   if (kind === "messages") return item.reports === filters.state;
   if (kind === "pushes") return pushState(item) === filters.state;
+  if (kind === "mos") return item.state === filters.state;
   return true;
 }
 
@@ -508,6 +524,7 @@ function learn(answer) {
   if (typeof answer.now === "number") about.now = answer.now;
   if (answer.clock) about.clock = answer.clock;
   if (Array.isArray(answer.accounts)) setAccounts(answer.accounts);
+  if (Array.isArray(answer.mo_accounts)) setMoAccounts(answer.mo_accounts);
   showAbout();
 }
 
@@ -515,11 +532,24 @@ function setAccounts(accounts) {
   if (accounts.join("\u0000") === about.accounts.join("\u0000")) return;
   about.accounts = accounts;
   document.getElementById("accounts").replaceChildren(...accounts.map((a) => h("option", { value: a })));
-  for (const id of ["push-userid", "mo-userid"]) {
-    const select = document.getElementById(id);
-    const kept = select.value;
-    select.replaceChildren(...accounts.map((a) => h("option", { value: a }, a)));
-    if (accounts.includes(kept)) select.value = kept;
+  fillSelect("push-userid", accounts);
+}
+
+function fillSelect(id, accounts) {
+  const select = document.getElementById(id);
+  const kept = select.value;
+  select.replaceChildren(...accounts.map((a) => h("option", { value: a }, a)));
+  if (accounts.includes(kept)) select.value = kept;
+}
+
+/** MOs are a domestic-edition feature: the inject form offers the accounts that take them. */
+function setMoAccounts(accounts) {
+  if (mosAvailable === false) return;
+  fillSelect("mo-userid", accounts);
+  if (accounts.length === 0) {
+    disableMo("No account of this scenario takes MOs: they are a domestic-edition feature (edition: domestic).");
+  } else {
+    enableMo();
   }
 }
 
@@ -565,6 +595,9 @@ async function refreshAll() {
 
 let mosAvailable = null;
 
+/** One card per MO: a long one's segments share its msgid, and each carries the whole text. */
+const firstSegment = (mo) => (mo.pknum ?? 1) === 1;
+
 async function refreshMos() {
   const section = sections.mos;
   if (REPORT) {
@@ -574,6 +607,7 @@ async function refreshMos() {
       section.show();
       return;
     }
+    REPORT.mos = REPORT.mos.filter(firstSegment);
     section.fill(await source.page("mos", null));
     return;
   }
@@ -595,7 +629,7 @@ async function refreshMos() {
     return;
   }
   section.note = "";
-  const items = (answer.items || []).slice().reverse();
+  const items = (answer.items || []).filter(firstSegment).reverse();
   const chosen = items.filter((mo) => matchesReport("mos", mo));
   section.fill({
     items: chosen.slice(0, PAGE * section.pages).map((mo, i) => ({ ...mo, pos: chosen.length - i })),
@@ -612,6 +646,28 @@ function disableMo(note) {
   const shown = document.getElementById("mo-note");
   shown.textContent = note;
   shown.hidden = false;
+}
+
+function enableMo() {
+  const form = document.getElementById("mo-form");
+  if (!form) return;
+  for (const control of form.querySelectorAll("input, select, button")) control.disabled = false;
+  document.getElementById("mo-note").hidden = true;
+}
+
+let moTimer = null;
+
+/** An MO was made or moved: list them again, once however many came at once. */
+function refreshMosSoon() {
+  if (moTimer) return;
+  moTimer = setTimeout(async () => {
+    moTimer = null;
+    try {
+      await refreshMos();
+    } catch (error) {
+      actionStatus(`Could not list MOs: ${error.message}`, true);
+    }
+  }, 300);
 }
 
 // ---------------------------------------------------------------------------- live updates
@@ -646,6 +702,7 @@ function openStream() {
   on("request", onRequest);
   on("report", onReport);
   on("push", onPush);
+  on("mo", () => refreshMosSoon());
   on("reset", () => resync());
   on("resync", () => resync());
   on("bye", () => {
@@ -825,7 +882,7 @@ function wireActions() {
     event.preventDefault();
     const form = new FormData(event.target);
     const body = {};
-    for (const name of ["userid", "mobile", "content", "exno"]) {
+    for (const name of ["userid", "mobile", "content", "exno", "spno"]) {
       const value = String(form.get(name) || "").trim();
       if (value) body[name] = value;
     }

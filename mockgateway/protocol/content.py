@@ -141,13 +141,30 @@ def segment(text: str) -> Segmentation:
     return Segmentation("ucs2", sum(costs), _pack(costs, 70, 67))
 
 
+def split(text: str) -> list[str]:
+    """The texts of the segments :func:`segment` counts, in order (an inbound message arrives
+    in them, each with its pknum)."""
+    if all(c in GSM_BASIC or c in GSM_EXTENSION for c in text):
+        costs = [2 if c in GSM_EXTENSION else 1 for c in text]
+        starts = _starts(costs, 160, 153)
+    else:
+        starts = _starts([2 if ord(c) > 0xFFFF else 1 for c in text], 70, 67)
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+
 def _pack(costs: list[int], single: int, multi: int) -> int:
+    return len(_starts(costs, single, multi))
+
+
+def _starts(costs: list[int], single: int, multi: int) -> list[int]:
+    """Where each segment starts (indexes of ``costs``): one segment of ``single`` units, or
+    several of ``multi`` units, a character never cut."""
     if sum(costs) <= single:
-        return 1
-    segments, used = 1, 0
-    for cost in costs:
+        return [0]
+    starts, used = [0], 0
+    for index, cost in enumerate(costs):
         if used + cost > multi:
-            segments += 1
+            starts.append(index)
             used = 0
         used += cost
-    return segments
+    return starts

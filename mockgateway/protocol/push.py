@@ -1,7 +1,8 @@
 """Pushes (manual 2.3): the request envelope and judging the receiver's answer.
 
 Pure functions over an :class:`Exchange`, the wire description of one kind of push: status reports
-(``RPT_REQ``/``RPT_RESP``, :data:`REPORTS`) now, inbound messages (``MO_REQ``/``MO_RESP``) next.
+(``RPT_REQ``/``RPT_RESP``, :data:`REPORTS`) and inbound messages (``MO_REQ``/``MO_RESP``,
+:data:`MOS`).
 The domain decides what to push and when, the HTTP layer sends it.
 """
 
@@ -36,6 +37,11 @@ class Exchange:
     max_batch: int
 
     @property
+    def kind(self) -> str:
+        """``rpt`` or ``mo``: how the journal and the control API name the kind."""
+        return self.cmd.removesuffix("_REQ").lower()
+
+    @property
     def expected(self) -> str:
         """The acknowledgement, as a diagnosis shows it."""
         return f'{{"cmd":"{self.answer_cmd}","seqid":N,"result":0}}'
@@ -43,6 +49,9 @@ class Exchange:
 
 REPORTS = Exchange("RPT_REQ", "RPT_RESP", "rpts", 500)
 """Status reports (manual 2.3): at most 500 a request."""
+MOS = Exchange("MO_REQ", "MO_RESP", "mos", 100)
+"""Inbound messages (V5.7.2 §5.2): at most 100 a request."""
+KINDS = {exchange.kind: exchange for exchange in (REPORTS, MOS)}
 
 
 def envelope(

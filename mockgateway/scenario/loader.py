@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from mockgateway.endpoints import REGISTRY
-from mockgateway.protocol import crypto, errors, mobiles
+from mockgateway.protocol import crypto, errors, inbound, mobiles
 from mockgateway.protocol.times import zone_of
 from mockgateway.scenario import reader
 from mockgateway.scenario.model import (
@@ -37,6 +37,7 @@ from mockgateway.scenario.model import (
     Outcome,
     PushChaos,
     PushSettings,
+    Reply,
     ReportOverride,
     ReportSettings,
     Respond,
@@ -248,9 +249,6 @@ STALL_SECONDS = 120.0
 
 def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
     top = c.mapping((), data, keys(Scenario) | _SHARED)
-    edition = c.choice(
-        ("edition",), top.get("edition"), Scenario.edition, choices(Scenario, "edition")
-    )
     base = AccountSettings(userid="", password="")
     base = _account_fields(c, (), top, base)
     accounts_raw = top.get("accounts")
@@ -277,6 +275,7 @@ def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
                         f"account {owner} has the same apikey: a key names one account",
                     )
             accounts.append(account)
+    _check_mo_editions(c, top, accounts, accounts_raw is None)
     seed = top.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         c.fail(("seed",), f"must be a whole number, got {_kind(seed)}")
@@ -289,7 +288,7 @@ def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
         clock=cast(
             Any, c.choice(("clock",), top.get("clock"), Scenario.clock, choices(Scenario, "clock"))
         ),
-        edition=cast(Any, edition),
+        edition=base.edition,
         accounts=tuple(accounts),
         reports=_reports(c, ("reports",), top.get("reports", {})),
         rules=_rules(c, top.get("rules"), userids),
@@ -306,6 +305,26 @@ def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
             ),
         ),
     )
+
+
+def _check_mo_editions(
+    c: _Check, top: dict[str, Any], accounts: list[AccountSettings], implicit: bool
+) -> None:
+    """MOs are a domestic-edition feature: say so where a scenario asks for them elsewhere."""
+    for index, account in enumerate(accounts):
+        if account.mo_push is not None and account.edition != "domestic":
+            where: Path_ = ("push", "mo_url") if implicit else ("accounts", index)
+            c.warn(
+                where,
+                f"account {account.userid} is in the {account.edition} edition: it has no MOs "
+                "to push (MOs need edition: domestic)",
+            )
+    rules = top.get("rules")
+    replies = isinstance(rules, list) and any(
+        isinstance(rule, dict) and "reply" in rule for rule in rules
+    )
+    if replies and all(a.edition != "domestic" for a in accounts):
+        c.warn(("rules",), "reply rules need an account with edition: domestic; none has it")
 
 
 def _account(c: _Check, path: Path_, raw: Any, base: AccountSettings) -> AccountSettings:
@@ -361,6 +380,7 @@ def _account_fields(
 ) -> AccountSettings:
     """The settings that both the top level (as defaults) and each account may give."""
     msgids = c.mapping((*path, "msgids"), fields.get("msgids", {}), keys(MsgidSettings))
+    push, mo_push = _pushes(c, (*path, "push"), fields, base)
     return replace(
         base,
         auth=_auth(c, (*path, "auth"), fields.get("auth", {}), base.auth),
@@ -392,7 +412,6 @@ def _account_fields(
             base.max_connections,
             minimum=1,
         ),
-        push=_push(c, (*path, "push"), fields, base.push),
         edition=cast(
             Any,
             c.choice(
@@ -405,6 +424,8 @@ def _account_fields(
         billing=_billing(c, (*path, "billing"), fields.get("billing", {}), base.billing),
         endpoints=_endpoints(c, (*path, "endpoints"), fields, base.endpoints),
         encryption=_encryption(c, (*path, "encryption"), fields, base.encryption),
+        push=push,
+        mo_push=mo_push,
     )
 
 
@@ -502,23 +523,44 @@ def _allowed_ips(c: _Check, path: Path_, raw: Any, base: AccountSettings) -> tup
     return tuple(networks)
 
 
-def _push(
-    c: _Check, path: Path_, fields: dict[str, Any], base: PushSettings | None
-) -> PushSettings | None:
+def _pushes(
+    c: _Check, path: Path_, fields: dict[str, Any], base: AccountSettings
+) -> tuple[PushSettings | None, PushSettings | None]:
+    """``push`` (status reports) and ``mo_push`` (inbound messages, the same mapping with its
+    ``mo_url`` as the url): a mapping may give either URL or both."""
     if "push" not in fields:
-        return base
+        return base.push, base.mo_push
     raw = fields["push"]
     if raw is None:
-        return None
+        return None, None
     given = c.mapping(path, raw, keys(PushSettings))
-    url = given.get("url", base.url if base else None)
+    url = _push_url(c, path, given, "url", base.push)
+    mo_url = _push_url(c, path, given, "mo_url", base.mo_push)
+    if url is None and mo_url is None:
+        c.fail(path, "push needs a url (http://host:port/path), or an mo_url, or both")
+    settings = _push(c, path, given, base.push or base.mo_push or PushSettings(url=""))
+    return (
+        None if url is None else replace(settings, url=url),
+        None if mo_url is None else replace(settings, url=mo_url),
+    )
+
+
+def _push_url(
+    c: _Check, path: Path_, given: dict[str, Any], key: str, inherited: PushSettings | None
+) -> str | None:
+    """The mapping's ``url`` or ``mo_url`` (``null``: none), else the inherited line's."""
+    if key not in given:
+        return None if inherited is None else inherited.url
+    url = given[key]
     if url is None:
-        c.fail(path, "push needs a url (http://host:port/path)")
-        url = ""
-    elif not isinstance(url, str) or not is_http_url(url):
-        c.fail((*path, "url"), f"{url!r} is not an http:// or https:// URL with a host")
-        url = ""
-    inherited = base or PushSettings(url="")
+        return None
+    if not isinstance(url, str) or not is_http_url(url):
+        c.fail((*path, key), f"{url!r} is not an http:// or https:// URL with a host")
+        return ""
+    return url
+
+
+def _push(c: _Check, path: Path_, given: dict[str, Any], inherited: PushSettings) -> PushSettings:
     retry = c.mapping((*path, "retry"), given.get("retry", {}), keys(RetrySettings))
     chaos = c.mapping((*path, "chaos"), given.get("chaos", {}), keys(PushChaos))
     r0, h0 = inherited.retry, inherited.chaos
@@ -529,7 +571,7 @@ def _push(
     if backoff > max_backoff:
         c.fail((*path, "retry"), f"backoff ({backoff:g}) is above max_backoff ({max_backoff:g})")
     return PushSettings(
-        url=url,
+        url="",
         batch_size=c.integer(
             (*path, "batch_size"),
             given.get("batch_size"),
@@ -742,12 +784,15 @@ def _rule(c: _Check, path: Path_, raw: Any, index: int, userids: set[str]) -> Ru
                 )
     fault = _fault(c, (*path, "fault"), fields["fault"]) if "fault" in fields else None
     report = _report(c, (*path, "report"), fields["report"]) if "report" in fields else None
+    reply = _reply(c, (*path, "reply"), fields["reply"]) if "reply" in fields else None
     if respond is not None and fault is not None and fault.breaks_answer:
         c.fail(path, "respond and a fault that breaks the answer exclude each other")
     if respond is not None and report is not None:
         c.fail(path, "respond rejects the request, so it has no reports to fix")
-    if respond is None and fault is None and report is None:
-        c.fail(path, "a rule needs respond, fault or report")
+    if respond is None and fault is None and report is None and reply is None:
+        c.fail(path, "a rule needs respond, fault, report or reply")
+    if reply is not None:
+        _check_reply(c, path, when, respond, fault)
     times = fields.get("times")
     return Rule(
         index=index,
@@ -755,9 +800,35 @@ def _rule(c: _Check, path: Path_, raw: Any, index: int, userids: set[str]) -> Ru
         respond=respond,
         fault=fault,
         report=report,
+        reply=reply,
         times=None if times is None else c.integer((*path, "times"), times, 1, minimum=1),
         line=c.line_of(path),
     )
+
+
+def _reply(c: _Check, path: Path_, raw: Any) -> Reply:
+    fields = c.mapping(path, raw, keys(Reply))
+    content = c.string((*path, "content"), fields.get("content"), "")
+    problem = inbound.text_problem(content)
+    if problem is not None:
+        c.fail((*path, "content"), problem)
+    return Reply(content, _delay(c, (*path, "delay"), fields.get("delay"), Reply.delay))
+
+
+def _check_reply(
+    c: _Check, path: Path_, when: Match, respond: Respond | None, fault: Fault | None
+) -> None:
+    """A reply answers an MT the gateway accepted: the rule must be able to see one."""
+    if respond is not None:
+        c.fail(path, "respond rejects the request: there is no MT to reply to")
+    if fault is not None and fault.breaks_answer and not fault.accepted:
+        c.fail(
+            path,
+            f"{fault.kind} with accepted: false drops the MT: there is nothing to reply to "
+            "(add accepted: true)",
+        )
+    if when.endpoint is not None and not when.endpoint.startswith("send_"):
+        c.fail((*path, "when", "endpoint"), f"a reply answers an MT; {when.endpoint} sends none")
 
 
 def _when(c: _Check, path: Path_, raw: Any, userids: set[str]) -> Match:

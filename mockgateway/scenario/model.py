@@ -87,6 +87,11 @@ class PushSettings:
     ack: AckMode = "strict"
     """``lenient`` takes any 2xx that does not refuse the batch, for receivers that cannot be
     changed; what the manual would not accept is kept as a warning on the attempt."""
+    mo_url: str | None = None
+    """The file's key for where inbound messages are pushed (``MO_REQ``, domestic edition), with
+    the same retry, timeout and acknowledgement settings. The loader makes it the ``url`` of
+    :attr:`AccountSettings.mo_push`; a line's own settings carry None here, so that changing one
+    line's URL does not touch the other line."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,9 @@ class AccountSettings:
     encryption: Encryption | None = None
     apikey: str | None = None
     """The 32-character key that replaces userid and pwd (``auth.modes`` lists ``apikey``)."""
+    mo_push: PushSettings | None = field(default=None, metadata=NOT_A_KEY)
+    """Where inbound messages are pushed: the file's ``push`` with ``url`` set to its
+    ``mo_url`` (the loader derives it); None leaves them for get_mo."""
     networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(
         init=False, repr=False, compare=False
     )
@@ -284,6 +292,15 @@ class ReportOverride:
 
 
 @dataclass(frozen=True)
+class Reply:
+    """An MO that the handset of each matching MT sends back (domestic edition)."""
+
+    content: str
+    delay: Delay = Delay(1.0, 1.0)
+    """After the MT was accepted, drawn per message from the seed (scheduling clock)."""
+
+
+@dataclass(frozen=True)
 class Respond:
     result: int
     """Any Montnets code but 0."""
@@ -297,6 +314,7 @@ class Rule:
     respond: Respond | None = None
     fault: Fault | None = None
     report: ReportOverride | None = None
+    reply: Reply | None = None
     times: int | None = None
     line: int = field(default=0, metadata=NOT_A_KEY)
 
