@@ -45,7 +45,10 @@ def test_an_empty_file_is_the_default() -> None:
             "msgids: {range: huge}\n",
             "s.yaml:1: msgids.range: must be one of above-2^53, unsigned, signed",
         ),
-        ("edition: domestic\n", "s.yaml:1: edition: must be one of international; got 'domestic'"),
+        (
+                "edition: national\n",
+                "s.yaml:1: edition: must be one of international, domestic; got 'national'",
+            ),
         (
             "reports: {delay: {min: 3, max: 1}}\n",
             "s.yaml:1: reports.delay: min (3) is above max (1)",

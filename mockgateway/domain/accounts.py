@@ -9,6 +9,7 @@ from datetime import tzinfo
 
 from mockgateway.domain.push import Move, Outbox, PushLine
 from mockgateway.domain.records import Report, RequestRecord
+from mockgateway.protocol.errors import Dialect
 from mockgateway.protocol.times import zone_of
 from mockgateway.scenario.model import AccountSettings
 
@@ -34,6 +35,11 @@ class AccountState:
     @property
     def pushing(self) -> bool:
         return self.push.pushing
+
+    @property
+    def dialect(self) -> Dialect:
+        """How its answers read: its edition's codes and texts, its sign."""
+        return Dialect(self.settings.edition, self.settings.error_sign)
 
     def rebind(self, settings: AccountSettings) -> None:
         """The account under a replaced scenario's settings: its outbox and push line stay (a

@@ -8,18 +8,19 @@ endpoint is its module, its line here, its settings if any, and its tests
 
 from __future__ import annotations
 
-from mockgateway.endpoints import get_rpt, send_batch, send_single
+from mockgateway.endpoints import (
+    get_rpt,
+    send_batch,
+    send_mixed,
+    send_multi,
+    send_single,
+    send_template,
+)
 from mockgateway.endpoints.base import AnswerShape, Endpoint, Registry
 
 __all__ = ["REGISTRY", "AnswerShape", "Endpoint", "Registry"]
 
 DOMESTIC_FAMILY = (
-    "send_multi",
-    "multi_send",
-    "send_mixed",
-    "mixed_send",
-    "send_template",
-    "template_send",
     "get_mo",
     "get_balance",
 )
@@ -27,5 +28,13 @@ DOMESTIC_FAMILY = (
 named as such, not as a typo."""
 
 REGISTRY = Registry(
-    [send_single.ENDPOINT, send_batch.ENDPOINT, get_rpt.ENDPOINT], elsewhere=DOMESTIC_FAMILY
+    [
+        send_single.ENDPOINT,
+        send_batch.ENDPOINT,
+        send_multi.ENDPOINT,
+        send_mixed.ENDPOINT,
+        send_template.ENDPOINT,
+        get_rpt.ENDPOINT,
+    ],
+    elsewhere=DOMESTIC_FAMILY,
 )

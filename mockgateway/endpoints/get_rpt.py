@@ -1,10 +1,11 @@
-"""``get_rpt`` (V5.13 2.2.6): due status reports, oldest first, each handed out once."""
+"""``get_rpt`` (V5.13 2.2.6, V5.7.2 §3.7): due status reports, oldest first, each handed out
+once; a domestic account's carry ``smstype`` and ``rpttype`` and its segments' own msgids."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mockgateway.endpoints.base import AnswerShape, Endpoint
+from mockgateway.endpoints.base import BOTH_EDITIONS, AnswerShape, Endpoint
 from mockgateway.protocol import fields
 from mockgateway.protocol.codec import Format
 from mockgateway.protocol.reports import Rpt
@@ -18,6 +19,7 @@ MAX_RETSIZE = 500
 
 def serve(desk: Gateway, call: Call) -> list[Rpt]:
     given = call.request.fields
+    fields.text(given, "apiver")  # V5.7.2: the API version the client speaks; accepted, unused
     retsize = fields.integer(given, "retsize")
     if call.request.format is Format.JSON and isinstance(given.get("retsize"), str):
         call.warn("retsize is a string in JSON: the manual's type is int")
@@ -47,4 +49,5 @@ ENDPOINT = Endpoint(
     answer_root="rptrsp",
     items={"rpts": "rpt"},
     serve=serve,
+    editions=BOTH_EDITIONS,
 )

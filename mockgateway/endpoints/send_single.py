@@ -1,11 +1,12 @@
-"""``send_single`` (V5.13 2.2.1; the SDKs spell it ``single_send``): one message to one number."""
+"""``send_single`` (V5.13 2.2.1, V5.7.2 §3.1; the SDKs spell it ``single_send``): one message to
+one number."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from mockgateway.domain import sending
-from mockgateway.endpoints.base import AnswerShape, Endpoint
+from mockgateway.endpoints.base import BOTH_EDITIONS, AnswerShape, Endpoint
 
 if TYPE_CHECKING:
     from mockgateway.domain.calls import Call
@@ -31,4 +32,5 @@ ENDPOINT = Endpoint(
     request_root="mtreq",
     answer_root="mtrsp",
     serve=serve,
+    editions=BOTH_EDITIONS,
 )

@@ -37,6 +37,7 @@ from mockgateway.scenario.model import (
     RetrySettings,
     Rule,
     Scenario,
+    Template,
 )
 from mockgateway.scenario.schema import choices, keys, words
 
@@ -242,9 +243,6 @@ STALL_SECONDS = 120.0
 
 def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
     top = c.mapping((), data, keys(Scenario) | _SHARED)
-    edition = c.choice(
-        ("edition",), top.get("edition"), Scenario.edition, choices(Scenario, "edition")
-    )
     base = AccountSettings(userid="", password="")
     base = _account_fields(c, (), top, base)
     accounts_raw = top.get("accounts")
@@ -275,10 +273,10 @@ def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
         clock=cast(
             Any, c.choice(("clock",), top.get("clock"), Scenario.clock, choices(Scenario, "clock"))
         ),
-        edition=cast(Any, edition),
         accounts=tuple(accounts),
         reports=_reports(c, ("reports",), top.get("reports", {})),
         rules=_rules(c, top.get("rules"), userids),
+        templates=_templates(c, top.get("templates"), accounts),
         journal=JournalSettings(
             limit=c.integer(
                 ("journal", "limit"), journal.get("limit"), JournalSettings.limit, minimum=1
@@ -318,6 +316,24 @@ def _account_fields(
     msgids = c.mapping((*path, "msgids"), fields.get("msgids", {}), keys(MsgidSettings))
     return replace(
         base,
+        edition=cast(
+            Any,
+            c.choice(
+                (*path, "edition"),
+                fields.get("edition"),
+                base.edition,
+                choices(AccountSettings, "edition"),
+            ),
+        ),
+        error_sign=cast(
+            Any,
+            c.choice(
+                (*path, "error_sign"),
+                fields.get("error_sign"),
+                base.error_sign,
+                choices(AccountSettings, "error_sign"),
+            ),
+        ),
         auth=_auth(c, (*path, "auth"), fields.get("auth", {}), base.auth),
         numbers=cast(
             Any,
@@ -429,6 +445,15 @@ def _push(
             Any,
             c.choice((*path, "ack"), given.get("ack"), inherited.ack, choices(PushSettings, "ack")),
         ),
+        format=cast(
+            Any,
+            c.choice(
+                (*path, "format"),
+                given.get("format"),
+                inherited.format,
+                choices(PushSettings, "format"),
+            ),
+        ),
     )
 
 
@@ -466,6 +491,54 @@ def _auth(c: _Check, path: Path_, raw: Any, base: AuthSettings) -> AuthSettings:
         plaintext=c.boolean((*path, "plaintext"), fields.get("plaintext"), base.plaintext),
         timezone=timezone,
     )
+
+
+MAX_TEMPLATES = 1000
+MAX_TEMPLATE_ID = 20
+"""The manual's limit on ``tmplid``."""
+MAX_TEMPLATE_TEXT = 1000
+"""Characters of a template's text: a rendered message holds at most 1000 anyway."""
+
+
+def _templates(
+    c: _Check, raw: Any, accounts: list[AccountSettings]
+) -> tuple[Template, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        c.fail(("templates",), f"must be a list of templates, got {_kind(raw)}")
+        return ()
+    if len(raw) > MAX_TEMPLATES:
+        c.fail(("templates",), f"{len(raw)} templates: at most {MAX_TEMPLATES}")
+        return ()
+    if raw and not any(a.edition == "domestic" for a in accounts):
+        c.warn(
+            ("templates",),
+            "send_template is served to accounts with `edition: domestic` only, and this "
+            "scenario has none",
+        )
+    templates: list[Template] = []
+    seen: set[str] = set()
+    for index, item in enumerate(raw):
+        path: Path_ = ("templates", index)
+        fields = c.mapping(path, item, keys(Template))
+        ident = fields.get("id")
+        if isinstance(ident, int) and not isinstance(ident, bool):
+            ident = str(ident)  # tmplids are digits in the manual: 200170
+        ident = c.string((*path, "id"), ident, "")
+        text = c.string((*path, "text"), fields.get("text"), "")
+        if not ident or len(ident) > MAX_TEMPLATE_ID or not ident.isprintable():
+            c.fail((*path, "id"), f"{ident!r}: a tmplid is 1 to {MAX_TEMPLATE_ID} characters")
+            continue
+        if ident in seen:
+            c.fail((*path, "id"), f"template {ident} appears twice")
+        seen.add(ident)
+        if not text or len(text) > MAX_TEMPLATE_TEXT:
+            c.fail((*path, "text"), f"a template's text is 1 to {MAX_TEMPLATE_TEXT} characters")
+            continue
+        enabled = c.boolean((*path, "enabled"), fields.get("enabled"), Template.enabled)
+        templates.append(Template(ident, text, enabled))
+    return tuple(templates)
 
 
 def _delay(c: _Check, path: Path_, raw: Any, default: Delay) -> Delay:

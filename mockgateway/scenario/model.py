@@ -6,6 +6,7 @@ import ipaddress
 import math
 import random
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -15,8 +16,13 @@ MsgidRange = Literal["above-2^53", "unsigned", "signed"]
 ClockKind = Literal["real", "virtual"]
 NumberRules = Literal["strict", "relaxed"]
 AckMode = Literal["strict", "lenient"]
-Edition = Literal["international"]
-"""The API edition: V5.13 (international). The domestic V5.7.2 edition comes next."""
+Edition = Literal["international", "domestic"]
+"""The API edition an account speaks: V5.13 (international) or V5.7.2 (domestic)."""
+ErrorSign = Literal["negative", "positive"]
+"""How an account's error codes read on the wire: negative as V5.13 and the domestic examples
+print them, or positive as the domestic table prints them."""
+PushBody = Literal["json", "form", "xml"]
+"""The body a push goes in: V5.13 pushes JSON; the domestic gateway can send form or XML too."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,9 @@ class PushSettings:
     ack: AckMode = "strict"
     """``lenient`` takes any 2xx that does not refuse the batch, for receivers that cannot be
     changed; what the manual would not accept is kept as a warning on the attempt."""
+    format: PushBody = "json"
+    """The body of each push: JSON (V5.13), form with the list as JSON text (the domestic
+    manual's own example), or XML under ``<rptreq>``."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,9 @@ class MsgidSettings:
 class AccountSettings:
     userid: str
     password: str
+    edition: Edition = "international"
+    error_sign: ErrorSign = "negative"
+    """``positive`` answers the domestic table's positive codes (100001...) instead."""
     auth: AuthSettings = field(default_factory=AuthSettings)
     numbers: NumberRules = "strict"
     gbk: bool = True
@@ -261,15 +273,49 @@ class JournalSettings:
 
 
 @dataclass(frozen=True)
+class Template:
+    """A message template for send_template (V5.7.2 §3.5): ``{P1}`` marks a variable."""
+
+    id: str
+    text: str
+    enabled: bool = True
+    """A disabled template answers 100502."""
+    variables: frozenset[str] = field(init=False, repr=False, compare=False, metadata=NOT_A_KEY)
+    """The names of its ``{NAME}`` placeholders, read once where the scenario is loaded."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "variables", frozenset(PLACEHOLDER.findall(self.text)))
+
+    def render(self, values: Mapping[str, str]) -> str:
+        """The text with each placeholder replaced by its value (all of them must be given)."""
+        return PLACEHOLDER.sub(lambda m: values[m.group(1)], self.text)
+
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]{1,32})\}")
+"""A variable in a template's text: ``{P1}``; any other brace is text."""
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str = "default"
     seed: int | None = None
     """None draws a fresh seed at start (and keeps it across resets)."""
     clock: ClockKind = "real"
-    edition: Edition = "international"
     accounts: tuple[AccountSettings, ...] = (DEFAULT_ACCOUNT,)
     reports: ReportSettings = ReportSettings()
     rules: tuple[Rule, ...] = ()
+    templates: tuple[Template, ...] = ()
+    """What send_template may name (domestic accounts only serve it)."""
     journal: JournalSettings = JournalSettings()
     warnings: tuple[str, ...] = field(default=(), compare=False, metadata=NOT_A_KEY)
     """Things that are allowed but probably not meant (``mockgateway check`` prints them)."""
+    editions: frozenset[Edition] = field(init=False, repr=False, compare=False, metadata=NOT_A_KEY)
+    """The editions its accounts speak: a path none of them serves is refused before its body is
+    read."""
+    template_ids: Mapping[str, Template] = field(
+        init=False, repr=False, compare=False, metadata=NOT_A_KEY
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "editions", frozenset(a.edition for a in self.accounts))
+        object.__setattr__(self, "template_ids", {t.id: t for t in self.templates})
