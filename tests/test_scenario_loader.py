@@ -46,9 +46,9 @@ def test_an_empty_file_is_the_default() -> None:
             "s.yaml:1: msgids.range: must be one of above-2^53, unsigned, signed",
         ),
         (
-                "edition: national\n",
-                "s.yaml:1: edition: must be one of international, domestic; got 'national'",
-            ),
+            "edition: national\n",
+            "s.yaml:1: edition: must be one of international, domestic; got 'national'",
+        ),
         (
             "reports: {delay: {min: 3, max: 1}}\n",
             "s.yaml:1: reports.delay: min (3) is above max (1)",

@@ -217,7 +217,8 @@ class Gateway:
         self, request: ApiRequest, record: RequestRecord, rejected: GatewayError | None
     ) -> Answer:
         named = self._known(request, record)
-        rule = self.rules.decide(request, named is not None and named.settings.edition == "domestic")
+        domestic = named is not None and named.settings.edition == "domestic"
+        rule = self.rules.decide(request, domestic)
         try:
             if rule is not None:
                 record.rule = rule.describe()

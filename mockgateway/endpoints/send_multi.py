@@ -47,8 +47,7 @@ def serve(desk: Gateway, call: Call) -> sending.Accepted:
     ignored = sorted({"mobile", "content", "svrtype", "exno"} & set(given))
     if ignored:
         call.warn(
-            f"send_multi ignores top-level {', '.join(ignored)}: each multimt item carries "
-            "its own"
+            f"send_multi ignores top-level {', '.join(ignored)}: each multimt item carries its own"
         )
     parts = []
     for position, item in enumerate(items, start=1):

@@ -41,8 +41,7 @@ def variables(raw: str, fmt: Format, *, allow_gbk: bool) -> Variables:
             pairs = _decoded(raw, "content")
     if "=" not in pairs and "%3d" in pairs.lower():
         warnings.append(
-            "send_template content is encoded once more than the manual's twice: read all the "
-            "same"
+            "send_template content is encoded once more than the manual's twice: read all the same"
         )
         pairs = _decoded(pairs, "content")
     if not pairs:

@@ -500,9 +500,7 @@ MAX_TEMPLATE_TEXT = 1000
 """Characters of a template's text: a rendered message holds at most 1000 anyway."""
 
 
-def _templates(
-    c: _Check, raw: Any, accounts: list[AccountSettings]
-) -> tuple[Template, ...]:
+def _templates(c: _Check, raw: Any, accounts: list[AccountSettings]) -> tuple[Template, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
