@@ -71,7 +71,7 @@ async def test_a_domestic_endpoint_is_refused_to_an_international_account_after_
     assert record.fields["multimt"] == fields["multimt"], "its body was read: it was judged"
     assert gw.gateway.accounts.current["J10003"].in_flight == 0, "no slot is kept"
     # The domestic account of the same scenario is served.
-    answer = await signed(gw, "multi_send", "D10001", "222222", **fields)
+    answer = await signed(gw, "multi_send", "D10001", "222222", multimt=fields["multimt"])
     assert answer["result"] == 0
 
 
@@ -101,13 +101,14 @@ async def test_a_failed_authentication_to_a_domestic_endpoint_is_a_protocol_answ
 async def test_every_endpoint_answers_under_both_spellings_and_v1(
     dgw: Harness, canonical: str, alias: str
 ) -> None:
-    fields: dict[str, Any] = {
+    cases: dict[str, dict[str, Any]] = {
         "send_single": {"mobile": "13800138000", "content": "hi"},
         "send_batch": {"mobile": "13800138000,13900139000", "content": "hi"},
         "send_multi": {"multimt": [{"mobile": "13800138000", "content": "hi"}]},
         "send_mixed": {"mobile": "13800138000,13900139000", "content": "a,b"},
         "send_template": {"tmplid": "OTP", "mobile": "13800138000", "content": "code%3d1234"},
-    }[canonical]
+    }
+    fields = cases[canonical]
     answers = []
     for path in (f"/sms/v2/std/{canonical}", f"/sms/v2/std/{alias}", f"/sms/v1/std/{alias}"):
         body, content_type = encode_body("json", {**credentials("J10003", "111111"), **fields})

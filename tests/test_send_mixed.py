@@ -97,7 +97,7 @@ async def test_a_form_that_skipped_the_second_encoding_is_read_with_a_warning(
     signed = credentials("J10003", "111111")
     body = "&".join(f"{k}={v}" for k, v in signed.items())
     body += "&mobile=13800138000,13900139000&content=" + mixed_content(["验证码", "hi"])
-    status, answer, _ = await dgw.raw("send_mixed", body, "application/x-www-form-urlencoded")
+    _, answer, _ = await dgw.raw("send_mixed", body, "application/x-www-form-urlencoded")
     assert answer["result"] == 0
     assert [m.content for m in dgw.gateway.messages] == ["验证码", "hi"]
     assert any("content 1 of 2: content is not URL-encoded" in w for w in dgw.last().warnings)

@@ -143,7 +143,7 @@ async def test_an_items_fields_meet_the_limits_of_top_level_fields(dgw: Harness)
     for fmt in ("json", "form", "xml"):
         multimt = items(fmt, "a")
         multimt[0]["svrtype"] = long
-        answer = await dgw.call("send_multi", fmt, multimt=multimt)  # type: ignore[arg-type]
+        answer = await dgw.call("send_multi", fmt, multimt=multimt)
         assert answer["result"] == -100092, fmt
         assert (
             dgw.last().diagnosis == f"multimt.svrtype is {len(long)} characters long; at most 1024"
@@ -204,10 +204,11 @@ async def test_a_twice_encoded_get_multimt_is_named(dgw: Harness) -> None:
 
 async def test_xml_multimt_with_one_item_and_with_stray_elements(dgw: Harness) -> None:
     signed = "".join(f"<{k}>{v}</{k}>" for k, v in credentials("J10003", "111111").items())
-    one = f"<mtreq>{signed}<multimt><mt><mobile>13800138000</mobile><content>hi</content></mt></multimt></mtreq>"
-    status, answer, _ = await dgw.raw("send_multi", one, "text/xml")
+    item = "<mt><mobile>13800138000</mobile><content>hi</content></mt>"
+    one = f"<mtreq>{signed}<multimt>{item}</multimt></mtreq>"
+    _, answer, _ = await dgw.raw("send_multi", one, "text/xml")
     assert answer["result"] == 0
     stray = f"<mtreq>{signed}<multimt><item><mobile>1</mobile></item></multimt></mtreq>"
-    status, answer, _ = await dgw.raw("send_multi", stray, "text/xml")
+    _, answer, _ = await dgw.raw("send_multi", stray, "text/xml")
     assert answer["result"] == -100096
     assert "<multimt> must hold only <mt> items, found item" in (dgw.last().diagnosis or "")

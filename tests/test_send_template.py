@@ -167,5 +167,5 @@ def test_the_loader_checks_templates(text: str, problem: str) -> None:
 def test_template_ids_may_be_written_as_numbers() -> None:
     scenario = load_text("edition: domestic\ntemplates: [{id: 200170, text: 'hi {P1}'}]\n")
     (template,) = scenario.templates
-    assert (template.id, template.variables, template.enabled) == ("200170", {"P1"}, True)
+    assert (template.id, set(template.variables), template.enabled) == ("200170", {"P1"}, True)
     assert template.render({"P1": "{P1}"}) == "hi {P1}", "a value is never read as a placeholder"
