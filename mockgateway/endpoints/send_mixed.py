@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mockgateway.domain import sending
-from mockgateway.endpoints.base import Endpoint
-from mockgateway.endpoints.send_single import FIRST_MSGID
+from mockgateway.endpoints.send_single import send
 from mockgateway.protocol import fields
 from mockgateway.protocol.codec import Format
 from mockgateway.protocol.errors import Code, GatewayError
@@ -58,11 +57,4 @@ def _count_diagnosis(numbers: int, contents: int, joined: str) -> str:
     return said
 
 
-ENDPOINT = Endpoint(
-    name="send_mixed",
-    paths={"send_mixed": FIRST_MSGID, "mixed_send": FIRST_MSGID},
-    request_root="mtreq",
-    answer_root="mtrsp",
-    editions=frozenset({"domestic"}),
-    serve=serve,
-)
+ENDPOINT = send("send_mixed", "mixed_send", serve)

@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mockgateway.domain import sending
-from mockgateway.endpoints.base import Endpoint
-from mockgateway.endpoints.send_single import FIRST_MSGID
+from mockgateway.endpoints.send_single import send
 from mockgateway.protocol import fields
 from mockgateway.protocol.codec import Fields, FieldValue
 from mockgateway.protocol.errors import Code, GatewayError
@@ -73,11 +72,4 @@ def _part(call: Call, item: FieldValue) -> sending.Part:
     return sending.Part(number, decoded, custid, exdata, svrtype, exno)
 
 
-ENDPOINT = Endpoint(
-    name="send_multi",
-    paths={"send_multi": FIRST_MSGID, "multi_send": FIRST_MSGID},
-    request_root="mtreq",
-    answer_root="mtrsp",
-    editions=frozenset({"domestic"}),
-    serve=serve,
-)
+ENDPOINT = send("send_multi", "multi_send", serve)

@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mockgateway.domain import sending
-from mockgateway.endpoints.base import Endpoint
-from mockgateway.endpoints.send_single import FIRST_MSGID
+from mockgateway.endpoints.send_single import send
 from mockgateway.protocol import content, fields, template
 from mockgateway.protocol.codec import Fields
 from mockgateway.protocol.errors import Code, GatewayError
@@ -90,11 +89,4 @@ def _mismatch(chosen: Template, wanted: frozenset[str], given: set[str]) -> str:
     return said
 
 
-ENDPOINT = Endpoint(
-    name="send_template",
-    paths={"send_template": FIRST_MSGID, "template_send": FIRST_MSGID},
-    request_root="mtreq",
-    answer_root="mtrsp",
-    editions=frozenset({"domestic"}),
-    serve=serve,
-)
+ENDPOINT = send("send_template", "template_send", serve)

@@ -77,11 +77,23 @@ def parse(sent: str, *, relaxed: bool = False) -> Mobile:
     digits = normalise(sent)
     if digits is None:
         raise GatewayError(Code.MOBILE_BREAKS_RULES, _form_diagnosis(sent))
+    return _judged(sent, digits, relaxed=relaxed, domestic=False)
+
+
+def _judged(sent: str, digits: str, *, relaxed: bool, domestic: bool) -> Mobile:
+    """A well-formed number, as its country's plan has it: an invalid one is -100012, or in the
+    domestic edition accepted with ``invalid`` set."""
     verdict = _judge(digits)
     if relaxed:
         return Mobile(sent, digits, verdict.code if verdict.code in _KNOWN_CODES else -1)
     if not verdict.valid:
-        raise GatewayError(Code.INVALID_MOBILE, _validity_diagnosis(sent, verdict))
+        diagnosis = _validity_diagnosis(sent, verdict)
+        if not domestic:
+            raise GatewayError(Code.INVALID_MOBILE, diagnosis)
+        accepted = (
+            f"{diagnosis}; accepted, and its reports fail (MK:0012), as the domestic manual says"
+        )
+        return Mobile(sent, digits, -1, warning=accepted, invalid=True)
     return Mobile(sent, digits, verdict.code, verdict.kind, _warning(sent, verdict))
 
 
@@ -203,26 +215,19 @@ def parse_domestic(sent: str, *, relaxed: bool = False) -> Mobile:
     read too. A well-formed number that is not valid for its country is accepted with
     ``invalid`` set (its reports fail, as the manual says); a malformed one is -100274 (the
     domestic table's 100012)."""
-    warning = None
     digits = normalise_domestic(sent)
-    if digits is not None and sent.startswith("+"):
-        warning = (
-            f"mobile {shown(sent)} is written +cc: the domestic manual writes the country "
-            f"code after 00 (00{digits})"
-        )
-    if digits is None and relaxed and sent.isdigit() and sent.isascii() and 7 <= len(sent) <= 15:
-        return Mobile(sent, sent, -1)
     if digits is None:
+        if relaxed and sent.isdigit() and sent.isascii() and 7 <= len(sent) <= 15:
+            return Mobile(sent, sent, -1)
         raise GatewayError(Code.MOBILE_BREAKS_RULES, _domestic_form_diagnosis(sent))
-    verdict = _judge(digits)
-    if relaxed:
-        return Mobile(sent, digits, verdict.code if verdict.code in _KNOWN_CODES else -1)
-    if not verdict.valid:
-        read = _validity_diagnosis(sent, verdict)
-        failing = f"{read}; accepted, and its reports fail (MK:0012), as the domestic manual says"
-        return Mobile(sent, digits, -1, warning=failing, invalid=True)
-    described = _warning(sent, verdict)
-    return Mobile(sent, digits, verdict.code, verdict.kind, described or warning)
+    mobile = _judged(sent, digits, relaxed=relaxed, domestic=True)
+    if sent.startswith("+") and mobile.warning is None:
+        written = (
+            f"mobile {shown(sent)} is written +cc: the domestic manual writes the country code "
+            f"after 00 (00{digits})"
+        )
+        return mobile._replace(warning=written)
+    return mobile
 
 
 def _domestic_form_diagnosis(sent: str) -> str:
