@@ -97,3 +97,15 @@ async def test_push_attempts_and_parked_batches(start: Start, receiver: Receiver
     assert one(samples, "mockgateway_push_parked_batches") == 0
     assert one(samples, "mockgateway_reports_total", state="pushed") == 1
     assert one(samples, "process_resident_memory_bytes") > 0
+
+
+async def test_a_positive_code_counts_as_its_kind(start: Start) -> None:
+    gw = await start("clock: virtual\nedition: domestic\nerror_sign: positive\n")
+    assert (await gw.call("send_single", mobile="13800138000", content="hi", pwd="x"))[
+        "result"
+    ] == 100001
+    assert (await gw.call("send_multi", multimt=[]))["result"] == 100012
+    samples = await scrape(gw)
+    assert one(samples, "mockgateway_requests_total", endpoint="send_single", result="100001")
+    assert one(samples, "mockgateway_rejections_total", kind="auth_failed") == 1
+    assert one(samples, "mockgateway_rejections_total", kind="invalid_mobile") == 1

@@ -212,3 +212,17 @@ async def test_xml_multimt_with_one_item_and_with_stray_elements(dgw: Harness) -
     _, answer, _ = await dgw.raw("send_multi", stray, "text/xml")
     assert answer["result"] == -100096
     assert "<multimt> must hold only <mt> items, found item" in (dgw.last().diagnosis or "")
+
+
+async def test_a_form_multimt_of_millions_of_values_is_refused_before_parsing(
+    dgw: Harness,
+) -> None:
+    signed = "&".join(f"{k}={v}" for k, v in credentials("J10003", "111111").items())
+    body = signed + "&multimt=[" + "1," * 2_000_000 + "1]"
+    _, answer, _ = await dgw.raw("send_multi", body, "application/x-www-form-urlencoded")
+    assert answer["result"] == -100096
+    assert (dgw.last().diagnosis or "").startswith("multimt holds 2000000 commas: 500 items")
+    many = signed + "&multimt=[" + '{"a":1},' * 30_000 + "{}]"
+    _, answer, _ = await dgw.raw("send_multi", many, "application/x-www-form-urlencoded")
+    assert answer["result"] == -100096
+    assert dgw.last().diagnosis == "more than 20000 values in one body"

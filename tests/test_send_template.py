@@ -9,7 +9,7 @@ import pytest
 
 from mockgateway.client import template_content, url_encode
 from mockgateway.scenario import ScenarioError, load_text
-from tests.conftest import Harness
+from tests.conftest import Harness, Start
 
 VARIABLES = {"P1": "梦网科技", "P2": "201701"}
 RENDERED = "【梦网科技】您的订单201701已受理"
@@ -128,7 +128,16 @@ async def test_the_rendered_text_meets_the_content_rules(dgw: Harness) -> None:
         content=wire("json", {"code": "x" * 990}),
     )
     assert answer["result"] == -100011
-    assert "content is 1003 characters" in (dgw.last().diagnosis or "")
+    assert "template OTP rendered is 1003 characters; at most 1000" in (dgw.last().diagnosis or "")
+
+
+async def test_a_huge_value_in_a_repeated_placeholder_is_never_rendered(start: Start) -> None:
+    text = "{P1}" * 250
+    gw = await start(f"clock: virtual\nedition: domestic\ntemplates: [{{id: R, text: '{text}'}}]\n")
+    content = wire("json", {"P1": "x" * 1_000_000})
+    answer = await gw.call("send_template", tmplid="R", mobile="13800138000", content=content)
+    assert answer["result"] == -100011
+    assert "rendered is 250000000 characters" in (gw.last().diagnosis or "")
 
 
 async def test_the_manuals_stray_space_in_tmplid_is_read_with_a_warning(dgw: Harness) -> None:

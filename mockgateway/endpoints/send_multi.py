@@ -15,13 +15,11 @@ from mockgateway.endpoints.send_single import send
 from mockgateway.protocol import fields
 from mockgateway.protocol.codec import Fields, FieldValue
 from mockgateway.protocol.errors import Code, GatewayError
-from mockgateway.protocol.multimt import FIELD, ITEM_FIELDS
+from mockgateway.protocol.multimt import FIELD, ITEM_FIELDS, MAX_ITEMS
 
 if TYPE_CHECKING:
     from mockgateway.domain.calls import Call
     from mockgateway.domain.gateway import Gateway
-
-MAX_ITEMS = 500
 
 
 def serve(desk: Gateway, call: Call) -> sending.Accepted:

@@ -73,6 +73,13 @@ def _rendered(call: Call, chosen: Template, given: Fields) -> content.Decoded:
     given_names, wanted = set(found.values), chosen.variables
     if given_names != wanted:
         raise GatewayError(Code.TEMPLATE_VARIABLES, _mismatch(chosen, wanted, given_names))
+    length = chosen.rendered_length(found.values)
+    if length > content.MAX_CHARACTERS:
+        raise GatewayError(
+            Code.CONTENT_TOO_LONG,
+            f"template {chosen.id} rendered is {length} characters; at most "
+            f"{content.MAX_CHARACTERS}",
+        )
     return content.checked(chosen.render(found.values), found.charset, [])
 
 

@@ -96,6 +96,10 @@ def check_fields(fields: dict[str, Any]) -> None:
             if value != value or value in (float("inf"), float("-inf")):
                 raise GatewayError(Code.BODY_JSON_MALFORMED, f"{field} holds a non-finite number")
         elif isinstance(value, dict | list):
+            if len(value) > budget:  # before stacking a million items, not after
+                raise GatewayError(
+                    Code.BODY_FIELD_WRONG_TYPE, f"more than {MAX_VALUES} values in one body"
+                )
             if depth >= MAX_DEPTH:
                 raise GatewayError(
                     Code.BODY_FIELD_WRONG_TYPE,

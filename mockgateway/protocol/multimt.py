@@ -24,6 +24,11 @@ ITEM_FIELDS = ("mobile", "content", "svrtype", "exno", "custid", "exdata")
 """What an item may hold, in the manual's order."""
 
 _GLUED = re.compile(r"\}\s*\{")
+MAX_ITEMS = 500
+MAX_COMMAS = MAX_ITEMS * (1000 + len(ITEM_FIELDS))
+"""Commas a readable multimt text may hold: 500 items of six fields whose contents are at most
+1000 characters, every one a comma. Past that the text is refused before it is parsed, so that a
+form of four megabytes of ``1,1,1...`` costs a count, not two million objects."""
 
 
 def normalise(fields: dict[str, Any], xml: bool) -> list[str]:
@@ -55,6 +60,12 @@ def _from_text(text: str) -> Any:
             Code.BODY_FIELD_WRONG_TYPE,
             "multimt is still URL-encoded after the form decoding (it starts with %5b): it "
             "was encoded twice",
+        )
+    commas = stripped.count(",")
+    if commas > MAX_COMMAS:
+        raise GatewayError(
+            Code.BODY_FIELD_WRONG_TYPE,
+            f"multimt holds {commas} commas: {MAX_ITEMS} items never need more than {MAX_COMMAS}",
         )
     try:
         return json.loads(stripped, parse_constant=limits.reject_constant)
