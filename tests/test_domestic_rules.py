@@ -181,3 +181,23 @@ async def test_get_rpt_accepts_apiver_and_adds_the_domestic_fields(dgw: Harness)
     assert (rpt["smstype"], rpt["rpttype"]) == ("0", "1")
     bad = await dgw.call("get_rpt", apiver=572)
     assert bad["result"] == -100096
+
+
+def test_the_checker_warns_of_a_bare_mainland_number_in_a_domestic_rule() -> None:
+    from mockgateway.scenario import load_text
+
+    text = (
+        "edition: domestic\nrules:\n  - when: {mobile: '13800138000'}\n    respond: {result: 1}\n"
+        "  - when: {mobile_prefix: '139'}\n    respond: {result: 1}\n"
+        "  - when: {mobile_prefix: '86139'}\n    respond: {result: 1}\n"
+    )
+    warnings = [w for w in load_text(text, source="s.yaml").warnings if "country code" in w]
+    assert warnings == [
+        "s.yaml:3: rules.0.when.mobile: 13800138000 reads as +1 3800138000: a domestic "
+        "account's numbers are matched with their country code (8613800138000)",
+        "s.yaml:5: rules.1.when.mobile_prefix: 139 reads as +1 39: a domestic account's "
+        "numbers are matched with their country code (86139)",
+    ]
+    assert not [
+        w for w in load_text(text.replace("domestic", "international")).warnings if "86" in w
+    ]

@@ -267,6 +267,9 @@ def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
         seed = None
     journal = c.mapping(("journal",), top.get("journal", {}), keys(JournalSettings))
     userids = {a.userid for a in accounts}
+    rules = _rules(c, top.get("rules"), userids)
+    if any(a.edition == "domestic" for a in accounts):
+        _warn_bare_mainland(c, rules)
     return Scenario(
         name=c.string(("name",), top.get("name"), default_name),
         seed=seed,
@@ -275,7 +278,7 @@ def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
         ),
         accounts=tuple(accounts),
         reports=_reports(c, ("reports",), top.get("reports", {})),
-        rules=_rules(c, top.get("rules"), userids),
+        rules=rules,
         templates=_templates(c, top.get("templates"), accounts),
         journal=JournalSettings(
             limit=c.integer(
@@ -616,6 +619,24 @@ def _rules(c: _Check, raw: Any, userids: set[str]) -> tuple[Rule, ...]:
         c.fail(("rules",), f"{len(raw)} rules: at most {MAX_RULES} (each request meets them all)")
         return ()
     return tuple(_rule(c, ("rules", i), item, i, userids) for i, item in enumerate(raw))
+
+
+_BARE_MAINLAND = re.compile(r"1[3-9][0-9]{0,9}")
+
+
+def _warn_bare_mainland(c: _Check, rules: tuple[Rule, ...]) -> None:
+    """A rule of a domestic scenario naming a mainland number without 86 matches no domestic
+    request: their numbers are matched with the country code."""
+    for rule in rules:
+        for key in ("mobile", "mobile_prefix"):
+            digits = getattr(rule.when, key)
+            whole = key == "mobile" and digits is not None and len(digits) == 11
+            if digits and _BARE_MAINLAND.fullmatch(digits) and (whole or key == "mobile_prefix"):
+                c.warn(
+                    ("rules", rule.index, "when", key),
+                    f"{digits} reads as +{digits[0]} {digits[1:]}: a domestic account's numbers "
+                    f"are matched with their country code (86{digits})",
+                )
 
 
 def _rule(c: _Check, path: Path_, raw: Any, index: int, userids: set[str]) -> Rule:
