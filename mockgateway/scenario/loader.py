@@ -503,15 +503,21 @@ MAX_TEMPLATE_TEXT = 1000
 """Characters of a template's text: a rendered message holds at most 1000 anyway."""
 
 
-def _templates(c: _Check, raw: Any, accounts: list[AccountSettings]) -> tuple[Template, ...]:
+def _listed(c: _Check, key: str, raw: Any, limit: int, why: str = "") -> list[Any]:
+    """A top-level list of at most ``limit`` mappings (``rules``, ``templates``), or nothing."""
     if raw is None:
-        return ()
+        return []
     if not isinstance(raw, list):
-        c.fail(("templates",), f"must be a list of templates, got {_kind(raw)}")
-        return ()
-    if len(raw) > MAX_TEMPLATES:
-        c.fail(("templates",), f"{len(raw)} templates: at most {MAX_TEMPLATES}")
-        return ()
+        c.fail((key,), f"must be a list of {key}, got {_kind(raw)}")
+        return []
+    if len(raw) > limit:
+        c.fail((key,), f"{len(raw)} {key}: at most {limit}{why}")
+        return []
+    return raw
+
+
+def _templates(c: _Check, raw: Any, accounts: list[AccountSettings]) -> tuple[Template, ...]:
+    raw = _listed(c, "templates", raw, MAX_TEMPLATES)
     if raw and not any(a.edition == "domestic" for a in accounts):
         c.warn(
             ("templates",),
@@ -610,14 +616,7 @@ def _check_status(c: _Check, path: Path_, status: int, errcode: str) -> None:
 
 
 def _rules(c: _Check, raw: Any, userids: set[str]) -> tuple[Rule, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        c.fail(("rules",), f"must be a list of rules, got {_kind(raw)}")
-        return ()
-    if len(raw) > MAX_RULES:
-        c.fail(("rules",), f"{len(raw)} rules: at most {MAX_RULES} (each request meets them all)")
-        return ()
+    raw = _listed(c, "rules", raw, MAX_RULES, " (each request meets them all)")
     return tuple(_rule(c, ("rules", i), item, i, userids) for i, item in enumerate(raw))
 
 
