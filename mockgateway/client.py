@@ -1,11 +1,13 @@
-"""A small Montnets client that follows the manual to the letter.
+"""A small Montnets client that follows the manuals to the letter.
 
 Users can read it as a reference for what a correct request looks like: the MD5 pwd (or the
 domestic manual's SHA-256, SM3, plain-text and apikey modes), a fresh local-time timestamp,
 content URL-encoded as UTF-8 with lowercase hex (or SM4-encrypted, V5.7.2 §5.4), and the three
-body formats. Our own tests sign, encode and read their requests with its helpers
-(:func:`credentials`, :func:`encrypt_content`, :func:`encode_body`, :func:`parse_answer`);
-:class:`MontnetsClient` puts them together for an application.
+body formats; for the domestic edition (V5.7.2) also ``multimt`` in each format, send_mixed's
+contents encoded one by one, send_template's variables encoded twice, and the msgid each report
+of a request carries (:func:`report_msgid`). Our own tests sign, encode and read their requests
+with its helpers (:func:`credentials`, :func:`encrypt_content`, :func:`encode_body`,
+:func:`parse_answer`); :class:`MontnetsClient` puts them together for an application.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 from mockgateway.endpoints import REGISTRY
-from mockgateway.protocol import crypto
+from mockgateway.protocol import crypto, multimt
 from mockgateway.protocol.auth import HASHES, hashed_pwd
 from mockgateway.protocol.errors import url_encode
+from mockgateway.protocol.reports import segment_msgid
 from mockgateway.protocol.times import format_timestamp
 from mockgateway.scenario.model import AuthMode, Encryption
 
@@ -32,6 +35,10 @@ __all__ = [
     "credentials",
     "encode_body",
     "encrypt_content",
+    "form_fields",
+    "mixed_content",
+    "report_msgid",
+    "template_content",
     "url_encode",
 ]
 
@@ -78,21 +85,59 @@ def encrypt_content(
 def encode_body(
     fmt: BodyFormat, fields: Mapping[str, Any], *, root: str = "mtreq"
 ) -> tuple[bytes, str]:
-    """A request body and its Content-Type. Field values are sent as given."""
+    """A request body and its Content-Type. Field values are sent as given; a list of items
+    (``multimt``) goes as a JSON array, as ``<multimt><mt>…</mt></multimt>``, or as JSON text
+    in a form field."""
     if fmt == "json":
         return json.dumps(dict(fields)).encode(), "application/json"
     if fmt == "xml":
-        from xml.sax.saxutils import escape
-
-        inner = "".join(f"<{k}>{escape(str(v))}</{k}>" for k, v in fields.items())
+        inner = "".join(_xml_field(k, v) for k, v in fields.items())
         return f"<{root}>{inner}</{root}>".encode(), "application/xml"
-    return urlencode({k: str(v) for k, v in fields.items()}).encode(), (
-        "application/x-www-form-urlencoded"
-    )
+    return urlencode(form_fields(fields)).encode(), "application/x-www-form-urlencoded"
+
+
+def form_fields(fields: Mapping[str, Any]) -> dict[str, str]:
+    """Fields as a form or query string carries them: lists and objects as JSON text."""
+    return {
+        k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else str(v)
+        for k, v in fields.items()
+    }
+
+
+def _xml_field(name: str, value: Any) -> str:
+    from xml.sax.saxutils import escape
+
+    if isinstance(value, list):
+        items = "".join(
+            f"<{multimt.ITEM}>{''.join(_xml_field(k, v) for k, v in item.items())}</{multimt.ITEM}>"
+            for item in value
+        )
+        return f"<{name}>{items}</{name}>"
+    return f"<{name}>{escape(str(value))}</{name}>"
+
+
+def mixed_content(texts: Sequence[str]) -> str:
+    """send_mixed's ``content`` (V5.7.2 §3.4): each text URL-encoded on its own, joined with
+    commas. A form encodes the joined string once more; :func:`encode_body` does that."""
+    return ",".join(url_encode(text) for text in texts)
+
+
+def template_content(variables: Mapping[str, str]) -> str:
+    """send_template's variables encoded once (V5.7.2 §3.5): ``P1=UrlEncode(v1)&P2=...``. The
+    whole is encoded once more for the wire: by the client in JSON and XML, by the form
+    encoding in a form."""
+    return "&".join(f"{url_encode(k)}={url_encode(v)}" for k, v in variables.items())
+
+
+def report_msgid(msgid: int, position: int = 1, pknum: int = 1) -> int:
+    """The msgid the report of segment ``pknum`` to the ``position``-th number (from 1) of a
+    domestic request carries, from the msgid its answer gave (V5.7.2 §5.3)."""
+    return segment_msgid(msgid + position - 1, pknum)
 
 
 class MontnetsClient:
-    """An async client for ``send_single``, ``send_batch``, ``get_rpt``, ``get_mo`` and
+    """An async client for ``send_single``, ``send_batch`` and ``get_rpt``, and the domestic
+    edition's ``send_multi``, ``send_mixed``, ``send_template``, ``get_mo`` and
     ``get_balance``.
 
     ``fmt`` picks the body format; content is URL-encoded UTF-8 in JSON and XML, and plain text
@@ -147,6 +192,37 @@ class MontnetsClient:
     ) -> dict[str, Any]:
         return await self._send("send_batch", content, mobile=",".join(mobiles), **extra)
 
+    async def send_multi(self, items: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+        """One message per item: ``{mobile, content, svrtype?, exno?, custid?, exdata?}``, its
+        content as plain text."""
+        signed = self.credentials()
+        multimt = [{**item, "content": self._content(item["content"], signed)} for item in items]
+        return await self._post("send_multi", {**signed, "multimt": multimt})
+
+    async def send_mixed(
+        self, mobiles: Sequence[str], contents: Sequence[str], **extra: str
+    ) -> dict[str, Any]:
+        """``contents[i]`` to ``mobiles[i]``; encrypted, the joined list is (§5.4)."""
+        signed = self.credentials()
+        joined = mixed_content(contents)
+        if self.encryption is not None:
+            joined = self._encrypted(joined, signed)
+        return await self._post(
+            "send_mixed", {**signed, "mobile": ",".join(mobiles), "content": joined, **extra}
+        )
+
+    async def send_template(
+        self, tmplid: str, mobiles: Sequence[str], variables: Mapping[str, str], **extra: str
+    ) -> dict[str, Any]:
+        """Encrypted, the once-encoded variables are (§5.4); else they are encoded twice."""
+        signed = self.credentials()
+        once = template_content(variables)
+        content = self._encrypted(once, signed) if self.encryption else self._content(once, signed)
+        return await self._post(
+            "send_template",
+            {**signed, "tmplid": tmplid, "mobile": ",".join(mobiles), "content": content, **extra},
+        )
+
     async def get_rpt(self, retsize: int | None = None) -> dict[str, Any]:
         extra = {} if retsize is None else {"retsize": retsize}
         return await self.call("get_rpt", **extra)
@@ -172,10 +248,14 @@ class MontnetsClient:
 
     def _content(self, text: str, signed: dict[str, str]) -> str:
         if self.encryption is not None:
-            return encrypt_content(
-                text, self.encryption, password=self.password, timestamp=signed.get("timestamp")
-            )
+            return self._encrypted(text, signed)
         return url_encode(text) if self.fmt in ("json", "xml") else text
+
+    def _encrypted(self, text: str, signed: dict[str, str]) -> str:
+        assert self.encryption is not None
+        return encrypt_content(
+            text, self.encryption, password=self.password, timestamp=signed.get("timestamp")
+        )
 
     async def call(self, endpoint: str, **fields: Any) -> dict[str, Any]:
         """Sign and send ``fields`` to ``endpoint``; return the parsed answer."""
@@ -184,7 +264,7 @@ class MontnetsClient:
     async def _post(self, endpoint: str, signed: dict[str, Any]) -> dict[str, Any]:
         url = f"{self.base_url}/sms/v2/std/{endpoint}"
         if self.fmt == "get":
-            async with self._session.get(url, params={k: str(v) for k, v in signed.items()}) as r:
+            async with self._session.get(url, params=form_fields(signed)) as r:
                 return parse_answer(await r.read())
         body, content_type = encode_body(self.fmt, signed, root=REGISTRY.request_root(endpoint))
         async with self._session.post(url, data=body, headers={"Content-Type": content_type}) as r:
@@ -194,6 +274,7 @@ class MontnetsClient:
 _INTEGERS = frozenset(
     {"result", "msgid", "pknum", "pktotal", "countrycode", "status", "balance", "chargetype"}
 )
+"""The manual's integer fields (``smstype`` and ``rpttype`` are strings in V5.7.2)."""
 
 
 def parse_answer(body: bytes) -> dict[str, Any]:

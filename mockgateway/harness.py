@@ -17,7 +17,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
+
+if TYPE_CHECKING:
+    from mockgateway.client import BodyFormat, MontnetsClient
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -40,6 +43,8 @@ class ApiCall:
     format: str
     remote: str
     userid: str | None
+    edition: str | None
+    """The edition of the account it came from, once known."""
     fields: dict[str, Any]
     result: int | None
     """The Montnets code answered; None when a fault broke the answer or the path was unknown."""
@@ -164,6 +169,13 @@ class MockGateway:
     def rules(self) -> list[dict[str, Any]]:
         """The scenario's rules and what each has seen: ``matched``, ``fired``, ``times``..."""
         return self._items("rules", {})
+
+    def client(self, fmt: BodyFormat = "json") -> MontnetsClient:
+        """The reference Montnets client (async), signed in as this gateway's account: every
+        endpoint of both editions, in any body format. Close it (``async with``)."""
+        from mockgateway.client import MontnetsClient
+
+        return MontnetsClient(self.url, self.userid, self.password, fmt=fmt)
 
     # --- checks (fail a test, as pytest-httpserver's check_assertions and respx do) ------
 

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from mockgateway.client import BodyFormat, credentials, encode_body, parse_answer
+from mockgateway.client import BodyFormat, credentials, encode_body, form_fields, parse_answer
 from mockgateway.domain.clock import VirtualClock
 from mockgateway.domain.gateway import Gateway
 from mockgateway.domain.records import RequestRecord
@@ -64,7 +64,7 @@ class Harness:
         sign = fields.pop("sign", True)
         signed = {**credentials("J10003", "111111"), **fields} if sign else fields
         if fmt == "get":
-            params = {k: str(v) for k, v in signed.items()}
+            params = form_fields(signed)
             response = await self.client.get(f"/sms/v2/std/{endpoint}", params=params)
             assert response.status == 200
             return parse_answer(await response.read())
@@ -111,6 +111,9 @@ class Receiver:
     server: TestServer
     behaviour: Behaviour = ack
     received: list[dict[str, Any]] = field(default_factory=list)
+    """Each push's body, read as JSON, form or XML by its Content-Type (``seqid`` an int)."""
+    raw: list[tuple[str, bytes]] = field(default_factory=list)
+    """Each push as it came: its Content-Type and bytes."""
 
     @property
     def url(self) -> str:
@@ -120,13 +123,33 @@ class Receiver:
         return [r["msgid"] for body in self.received for r in body["rpts"]]
 
 
+def read_push(content_type: str, data: bytes) -> dict[str, Any]:
+    """A push body as JSON would give it, whatever it came in (form: its list is JSON text;
+    XML: ``<rptreq>`` with ``<rpts><rpt>`` items)."""
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        from urllib.parse import parse_qsl
+
+        body: dict[str, Any] = dict(parse_qsl(data.decode("ascii"), keep_blank_values=True))
+        body["seqid"] = int(body["seqid"])
+        body["rpts"] = json.loads(body["rpts"])
+        return body
+    if content_type.startswith("application/xml"):
+        body = parse_answer(data)
+        body["seqid"] = int(body["seqid"])
+        return body
+    parsed: dict[str, Any] = json.loads(data)
+    return parsed
+
+
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
     holder: list[Receiver] = []
 
     async def handle(request: web.Request) -> web.StreamResponse:
         me = holder[0]
-        body = json.loads(await request.read())
+        data = await request.read()
+        me.raw.append((request.headers.get("Content-Type", ""), data))
+        body = read_push(request.headers.get("Content-Type", ""), data)
         me.received.append(body)
         result = me.behaviour(body, len(me.received))
         if asyncio.iscoroutine(result):
@@ -145,3 +168,20 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 pytest_plugins = ["pytester"]
+
+
+DOMESTIC = """
+clock: virtual
+seed: 7
+edition: domestic
+templates:
+  - {id: "20170", text: "【{P1}】您的订单{P2}已受理"}
+  - {id: "OTP", text: "Your code is {code}"}
+  - {id: "OFF", text: "Old text {P1}", enabled: false}
+"""
+"""A domestic gateway on the virtual clock, with the manual's template and two more."""
+
+
+@pytest.fixture
+async def dgw(start: Start) -> Harness:
+    return await start(DOMESTIC)

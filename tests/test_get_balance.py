@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from mockgateway.client import credentials
 from mockgateway.harness import running_gateway
+from mockgateway.protocol.errors import Dialect
 from mockgateway.scenario.model import MAX_BALANCE
 from tests.conftest import Harness, Start
 from tests.test_properties import BODIES, CONTENT_TYPES
@@ -36,7 +37,7 @@ accounts:
     password: "111111"
     billing: {balance: 5, price: 0.045}
 """
-NUMBER = "85292041234"
+NUMBER = "0085292041234"
 TWO_SEGMENTS = "a" * 161
 ORDER = ["result", "desc", "chargetype", "balance", "money"]
 
@@ -138,7 +139,7 @@ async def test_each_segment_of_each_message_costs_one_unit(start: Start) -> None
     }
     assert (await gw.call("send_single", mobile=NUMBER, content="hi"))["result"] == 0
     assert (await balance(gw))["balance"] == 4
-    two = await gw.call("batch_send", mobile=f"{NUMBER},85292041235", content=TWO_SEGMENTS)
+    two = await gw.call("batch_send", mobile=f"{NUMBER},0085292041235", content=TWO_SEGMENTS)
     assert two["result"] == 0
     assert await balance(gw) | {"desc": ""} == {
         "result": 0,
@@ -152,7 +153,7 @@ async def test_each_segment_of_each_message_costs_one_unit(start: Start) -> None
 
 async def test_a_send_the_balance_cannot_cover_is_refused_whole(start: Start) -> None:
     gw = await start(BILLED)
-    batch = ",".join(f"8529204123{i}" for i in range(3))
+    batch = ",".join(f"008529204123{i}" for i in range(3))
     assert (await gw.call("send_batch", mobile=batch, content=TWO_SEGMENTS))["result"] == -100003
     refused = gw.last()
     assert refused.diagnosis == (
@@ -160,7 +161,8 @@ async def test_a_send_the_balance_cannot_cover_is_refused_whole(start: Start) ->
         "has 5 left: nothing was accepted"
     )
     single = await gw.call("send_single", mobile=NUMBER, content="a" * 1000)  # 7 segments
-    assert single == {"result": -100003, "desc": "Account%20in%20arrears", "msgid": 0, "custid": ""}
+    arrears = Dialect("domestic").desc(-100003)  # 用户欠费
+    assert single == {"result": -100003, "desc": arrears, "msgid": 0, "custid": ""}
     assert len(gw.gateway.messages) == 0 and len(gw.gateway.reports) == 0, "no msgid, no report"
     assert (await balance(gw))["balance"] == 5, "a refused send costs nothing"
     assert (await gw.call("send_single", mobile=NUMBER, content=TWO_SEGMENTS))["result"] == 0
@@ -170,7 +172,7 @@ async def test_a_send_the_balance_cannot_cover_is_refused_whole(start: Start) ->
 async def test_an_unbilled_account_is_never_charged(start: Start) -> None:
     gw = await start(DOMESTIC)
     for _ in range(3):
-        await gw.call("send_batch", mobile=f"{NUMBER},85292041235", content=TWO_SEGMENTS)
+        await gw.call("send_batch", mobile=f"{NUMBER},0085292041235", content=TWO_SEGMENTS)
     assert (await balance(gw))["balance"] == 99999999
 
 

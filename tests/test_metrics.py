@@ -120,3 +120,15 @@ async def test_mos_and_their_pushes_are_counted(start: Start, receiver: Receiver
     assert one(samples, "mockgateway_push_parked_batches", kind="mo") == 1
     assert one(samples, "mockgateway_push_parked_batches", kind="rpt") == 0
     assert one(samples, "mockgateway_mos_total", state="undelivered") == 1
+
+
+async def test_a_positive_code_counts_as_its_kind(start: Start) -> None:
+    gw = await start("clock: virtual\nedition: domestic\nerror_sign: positive\n")
+    assert (await gw.call("send_single", mobile="13800138000", content="hi", pwd="x"))[
+        "result"
+    ] == 100001
+    assert (await gw.call("send_multi", multimt=[]))["result"] == 100012
+    samples = await scrape(gw)
+    assert one(samples, "mockgateway_requests_total", endpoint="send_single", result="100001")
+    assert one(samples, "mockgateway_rejections_total", kind="auth_failed") == 1
+    assert one(samples, "mockgateway_rejections_total", kind="invalid_mobile") == 1

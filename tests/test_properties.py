@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from mockgateway.client import credentials, parse_answer
 from mockgateway.protocol.codec import Format, parse, render
-from mockgateway.protocol.errors import is_known
+from mockgateway.protocol.errors import is_domestic, is_known
 from tests.conftest import Harness
 
 CONTENT_TYPES = st.sampled_from(
@@ -178,3 +178,80 @@ async def test_the_control_api_never_answers_5xx(
         query = {**query, "timeout": "0"}
     response = await gw.client.request(method, path, data=body, params=query)
     assert response.status < 500, await response.text()
+
+
+DOMESTIC_FIELDS = st.sampled_from(
+    ["mobile", "content", "custid", "exdata", "svrtype", "exno", "tmplid", "multimt", "apiver"]
+)
+ITEM = st.dictionaries(
+    st.sampled_from(["mobile", "content", "svrtype", "exno", "custid", "exdata", "x"]),
+    JSONISH,
+    max_size=6,
+)
+DOMESTIC_BODIES = st.one_of(
+    BODIES,
+    st.dictionaries(DOMESTIC_FIELDS, JSONISH | st.lists(ITEM, max_size=4), max_size=8).map(
+        lambda d: json.dumps(d).encode()
+    ),
+    st.lists(ITEM, max_size=4).map(
+        lambda items: b"multimt=" + json.dumps(items).encode() + b"&userid=J10003"
+    ),
+    st.lists(st.dictionaries(st.sampled_from(["mobile", "content"]), st.text(max_size=10)))
+    .map(
+        lambda items: (
+            "<mtreq><multimt>"
+            + "".join(
+                "<mt>" + "".join(f"<{k}>{v}</{k}>" for k, v in i.items()) + "</mt>" for i in items
+            )
+            + "</multimt></mtreq>"
+        )
+    )
+    .map(lambda s: s.encode("utf-8", "surrogatepass")),
+)
+DOMESTIC_SPELLINGS = st.sampled_from(
+    [
+        "send_multi",
+        "multi_send",
+        "send_mixed",
+        "mixed_send",
+        "send_template",
+        "template_send",
+        "send_batch",
+        "get_rpt",
+    ]
+)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=DOMESTIC_BODIES, content_type=CONTENT_TYPES, endpoint=DOMESTIC_SPELLINGS)
+async def test_any_body_to_a_domestic_endpoint_gets_a_protocol_answer(
+    dgw: Harness, body: bytes, content_type: str | None, endpoint: str
+) -> None:
+    status, answer, _ = await dgw.raw(endpoint, body, content_type)
+    assert status == 200
+    assert isinstance(answer["result"], int)
+    assert is_domestic(answer["result"]) or answer["result"] == 0
+    assert dgw.last().result == answer["result"]
+    assert "internal error" not in (dgw.last().diagnosis or "")
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    fields=st.dictionaries(DOMESTIC_FIELDS, JSONISH | st.lists(ITEM, max_size=4), max_size=8),
+    endpoint=DOMESTIC_SPELLINGS,
+    fmt=st.sampled_from(["json", "xml", "form", "get"]),
+)
+async def test_signed_domestic_requests_with_any_field_values(
+    dgw: Harness, fields: dict[str, Any], endpoint: str, fmt: str
+) -> None:
+    if fmt == "xml":
+        fields = {k: v for k, v in fields.items() if isinstance(v, str) and v.strip()}
+    answer = await dgw.call(endpoint, fmt, **fields)  # type: ignore[arg-type]
+    assert is_domestic(answer["result"]) or answer["result"] == 0
+    assert "internal error" not in (dgw.last().diagnosis or "")
+    listing = await dgw.client.get("/_mock/requests", params={"since": "0"})
+    assert listing.status == 200

@@ -14,7 +14,7 @@ async def recipe(start: Start, name: str) -> Harness:
 def test_the_recipes_ship_with_the_package() -> None:
     recipes = {
         *("otp-login", "carrier-outage", "slow-delivery", "callback-down", "lockout-drill"),
-        "two-way-sms",
+        *("two-way-sms", "domestic"),
     }
     assert recipes <= set(builtin_names())
 
@@ -98,3 +98,26 @@ async def test_two_way_sms(start: Start) -> None:
     await advance(gw, 60)
     (question,) = (await gw.call("get_mo"))["mos"]
     assert (question["mobile"], question["content"]) == ("8613800138001", "Who%20is%20this%3f")
+
+
+async def test_domestic(start: Start) -> None:
+    """What the SDKs send as shipped: *_send spellings, bare mainland numbers, the manual's
+    template, GBK content; answers in the domestic shape, codes negative."""
+    gw = await recipe(start, "domestic")
+    assert gw.gateway.scenario.editions == {"domestic"}
+    single = await gw.call("single_send", "form", mobile="13800138000", content="hi")
+    assert list(single) == ["result", "desc", "msgid", "custid"] and single["result"] == 0
+    batch = await gw.call("batch_send", mobile="13800138000,13900139000", content="hi")
+    assert list(batch) == ["result", "desc", "msgid", "custid"] and batch["result"] == 0
+    multi = await gw.call("multi_send", multimt=[{"mobile": "13800138000", "content": "hi"}])
+    assert multi["result"] == 0
+    encoded = "".join(f"%{b:02x}" for b in "验证码".encode("gbk"))  # the Python demo's content
+    gbk = await gw.call("single_send", mobile="13800138000", content=encoded)
+    assert gbk["result"] == 0 and any("GBK" in w for w in gw.last().warnings)
+    template = "P1%3d%25e6%25a2%25a6%25e7%25bd%2591%25e7%25a7%2591%25e6%258a%2580%26P2%3d201701"
+    for tmplid in ("200170", "20170"):
+        sent = await gw.call("template_send", tmplid=tmplid, mobile="13800138000", content=template)
+        assert sent["result"] == 0
+    assert list(gw.gateway.messages)[-1].content == "【梦网科技】您的订单201701已受理"
+    wrong = await gw.call("single_send", mobile="13800138000", content="hi", pwd="x" * 32)
+    assert (wrong["result"], wrong["desc"]) == (-100001, "%e9%89%b4%e6%9d%83%e5%a4%b1%e8%b4%a5")

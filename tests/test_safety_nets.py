@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from mockgateway.domain.gateway import Gateway
 from mockgateway.domain.push import Delivery
+from mockgateway.protocol.push import Encoded
 from mockgateway.scenario import load_text
 from tests.conftest import Harness
 
@@ -28,11 +30,12 @@ async def test_a_bug_in_the_gateway_answers_100999_not_http_500(
 async def test_a_bug_in_the_push_sender_fails_the_attempt_and_pushing_goes_on() -> None:
     calls: list[int] = []
 
-    async def sender(url: str, body: dict[str, Any], timeout: float) -> Delivery:
-        calls.append(body["seqid"])
+    async def sender(url: str, body: Encoded, timeout: float) -> Delivery:
+        seqid = json.loads(body.data)["seqid"]
+        calls.append(seqid)
         if len(calls) == 1:
             raise RuntimeError("simulated bug")
-        return Delivery(200, b'{"cmd":"RPT_RESP","seqid":%d,"result":0}' % body["seqid"])
+        return Delivery(200, b'{"cmd":"RPT_RESP","seqid":%d,"result":0}' % seqid)
 
     gateway = Gateway(
         load_text(

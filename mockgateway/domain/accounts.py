@@ -10,6 +10,7 @@ from datetime import tzinfo
 
 from mockgateway.domain.push import Move, Outbox, PushLine
 from mockgateway.domain.records import Mo, Report, RequestRecord
+from mockgateway.protocol.errors import Dialect
 from mockgateway.protocol.push import MOS
 from mockgateway.protocol.times import zone_of
 from mockgateway.scenario.model import AccountSettings
@@ -44,6 +45,11 @@ class AccountState:
 
     def lines(self) -> tuple[PushLine[Report], PushLine[Mo]]:
         return self.push, self.mo_push
+
+    @property
+    def dialect(self) -> Dialect:
+        """How its answers read: its edition's codes and texts, its sign."""
+        return Dialect(self.settings.edition, self.settings.error_sign)
 
     def rebind(self, settings: AccountSettings) -> None:
         """The account under a replaced scenario's settings: its outboxes and push lines stay

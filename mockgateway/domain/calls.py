@@ -9,6 +9,8 @@ imports them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
@@ -16,7 +18,8 @@ from mockgateway.domain.clock import Clock
 from mockgateway.domain.guard import NO_SLOT, Slot
 from mockgateway.domain.records import RequestRecord
 from mockgateway.protocol.codec import Fields, Format
-from mockgateway.scenario.model import Fault, Rule
+from mockgateway.protocol.errors import INTERNATIONAL, Dialect, GatewayError
+from mockgateway.scenario.model import Edition, Fault, Rule
 
 if TYPE_CHECKING:
     from mockgateway.domain.accounts import AccountState
@@ -34,6 +37,14 @@ class Service(Protocol):
 
     def serve(self, desk: Gateway, call: Call) -> object:
         """Serve an authenticated call; raise :class:`GatewayError` to reject it."""
+        ...
+
+    def serves(self, edition: Edition) -> bool:
+        """Whether an account of ``edition`` may call it."""
+        ...
+
+    def unserved(self, spelling: str, editions: Iterable[Edition]) -> str:
+        """The diagnosis of a call by an account whose edition does not serve it."""
         ...
 
 
@@ -62,9 +73,32 @@ class Call:
     account: AccountState
     rule: Rule | None
     clock: Clock
+    _where: str = ""
 
     def warn(self, warning: str) -> None:
-        self.record.warnings.append(warning)
+        """Note a warning for the journal: at most :data:`MAX_WARNINGS` a request, so that 500
+        items with the same slip make a few lines, not 500 in every message's record."""
+        warnings = self.record.warnings
+        if len(warnings) < MAX_WARNINGS:
+            warnings.append(self._where + warning)
+        elif len(warnings) == MAX_WARNINGS:
+            warnings.append(f"... more warnings left out (at most {MAX_WARNINGS} a request)")
+
+    @contextmanager
+    def within(self, where: str) -> Iterator[None]:
+        """Name where the checks inside look (``multimt item 3 of 10``) in their warnings and
+        in the diagnosis of the error that rejects the request."""
+        self._where = f"{where}: "
+        try:
+            yield
+        except GatewayError as error:
+            error.diagnosis = self._where + error.diagnosis
+            raise
+        finally:
+            self._where = ""
+
+
+MAX_WARNINGS = 20
 
 
 @dataclass
@@ -79,3 +113,9 @@ class Answer:
     slot: Slot = NO_SLOT
     """The account's connection slot, held until the answer is sent: the HTTP layer answers
     inside ``with answer.slot:``."""
+    dialect: Dialect = INTERNATIONAL
+    """How the answer reads on the wire (the account's edition and sign; ``code`` is already
+    in it)."""
+    unserved: Edition | None = None
+    """The caller's edition, when it does not serve the endpoint: the HTTP layer answers 404
+    with what that edition serves."""

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
-from mockgateway.domain.accounts import Accounts
+from mockgateway.domain.accounts import Accounts, AccountState
 from mockgateway.domain.calls import Answer, ApiRequest, Call
 from mockgateway.domain.clock import Clock, RealClock, VirtualClock
 from mockgateway.domain.events import Events
@@ -41,12 +41,22 @@ from mockgateway.domain.rulebook import RuleBook
 from mockgateway.domain.sending import Sending
 from mockgateway.domain.waiters import Waiters
 from mockgateway.protocol.errors import Code, GatewayError
-from mockgateway.scenario.model import Rule, Scenario
+from mockgateway.scenario.model import Edition, Rule, Scenario
 
 UNKNOWN_ENDPOINT = "unknown"
 """The endpoint the journal gives a request to a path that no endpoint serves."""
 
 log = logging.getLogger(__name__)
+
+
+class Unserved(Exception):
+    """The caller's account speaks an edition that does not serve the endpoint: answered 404
+    once the account is known, as a path the gateway does not have."""
+
+    def __init__(self, edition: Edition, diagnosis: str) -> None:
+        super().__init__(diagnosis)
+        self.edition = edition
+        self.diagnosis = diagnosis
 
 
 class Gateway:
@@ -216,14 +226,29 @@ class Gateway:
             log.exception("internal error on %s", request.spelling)
             answer = Answer(Code.INTERNAL_ERROR)
             record.diagnosis = f"internal error in mockgateway ({exc!r}); please report it"
-        record.result = None if answer.broken else answer.code
+        account = self._known(request, record)
+        if account is not None:
+            answer.dialect = account.dialect
+            record.edition = account.settings.edition
+        answer.code = answer.dialect.result(answer.code)
+        if answer.unserved is not None:
+            record.http_status = 404
+        record.result = None if answer.broken or answer.unserved else answer.code
         self._journal(record)
         return answer
+
+    def _known(self, request: ApiRequest, record: RequestRecord) -> AccountState | None:
+        """The account a request is known to come from, once the guard (or, before it, the
+        request's own userid) names one: its answers, rejections included, speak its dialect."""
+        named = record.userid or request.fields.get("userid")
+        return self.accounts.get(named.upper()) if isinstance(named, str) else None
 
     def _decide(
         self, request: ApiRequest, record: RequestRecord, rejected: GatewayError | None
     ) -> Answer:
-        rule = self.rules.decide(request)
+        named = self._known(request, record)
+        domestic = named is not None and named.settings.edition == "domestic"
+        rule = self.rules.decide(request, domestic)
         try:
             if rule is not None:
                 record.rule = rule.describe()
@@ -240,17 +265,35 @@ class Gateway:
         except GatewayError as error:
             answer = Answer(error.code)
             record.diagnosis = error.diagnosis
+        except Unserved as refusal:
+            record.diagnosis = refusal.diagnosis
+            return Answer(Code.OK, unserved=refusal.edition)
         if rule is not None and rule.fault is not None:
             answer.fault = rule.fault
             record.fault = rule.fault.describe()
         return answer
 
     def _serve(self, request: ApiRequest, record: RequestRecord, rule: Rule | None) -> Answer:
-        """Admit the caller, then serve; the answer holds the account's connection slot."""
+        """Admit the caller, then serve; the answer holds the account's connection slot. A code
+        the gateway raises is its edition's (a domestic account never sees a V5.13-only code)."""
+        try:
+            return self._admitted(request, record, rule)
+        except GatewayError as error:
+            account = self._known(request, record)
+            if account is not None:
+                error.code = account.dialect.own(error.code)
+            raise
+
+    def _admitted(self, request: ApiRequest, record: RequestRecord, rule: Rule | None) -> Answer:
         now, scenario = self.clock.now(), self.scenario.name
         account, slot = admit(
             self.accounts, request, record, now=now, wall=self._wall(), scenario=scenario
         )
+        edition = account.settings.edition
+        if not request.endpoint.serves(edition):
+            slot.release()
+            diagnosis = request.endpoint.unserved(request.spelling, (edition,))
+            raise Unserved(edition, f"{diagnosis}; account {account.userid} is {edition}")
         try:
             result = request.endpoint.serve(self, Call(request, record, account, rule, self.clock))
         except BaseException:

@@ -118,10 +118,12 @@ def read_injection(body: object, accounts: Mapping[str, AccountState]) -> Inject
     sent = _text(body, "mobile")
     if len(sent) > MAX_MOBILE:
         raise InjectionRefused(f"mobile is {len(sent)} characters long: not a number")
-    try:
-        number = mobiles.parse(sent, relaxed=account.settings.numbers == "relaxed")
+    try:  # the account is domestic: its numbers are read as the domestic manual writes them
+        number = mobiles.parse_domestic(sent, relaxed=account.settings.numbers == "relaxed")
     except GatewayError as error:
         raise InjectionRefused(error.diagnosis) from None
+    if number.invalid:
+        raise InjectionRefused(f"mobile {shown(sent)} is not a valid number for its country")
     if number.not_mobile is not None:
         raise InjectionRefused(
             f"mobile {shown(sent)} is a {number.not_mobile} number: an MO comes from a mobile"

@@ -11,16 +11,19 @@ from typing import get_args
 
 from mockgateway.scenario.model import MsgidRange
 
-_STARTS: dict[MsgidRange, tuple[int, int]] = {
+STARTS: dict[MsgidRange, tuple[int, int]] = {
     "above-2^53": (2**53 + 1, 2**62),
     "unsigned": (2**63, 2**63 + 2**62),
     "signed": (-(2**63) + 1, -(2**62)),
 }
+"""Where each range's first msgid is drawn. The upper bounds leave 2^62 below the range's end,
+so the domestic edition's per-segment msgids (up to 14·2^34 above a message's, V5.7.2 §5.3)
+stay in range for some 10^15 requests (tests/test_domestic_msgids.py)."""
 
 
 class MsgidAllocator:
     def __init__(self, kind: MsgidRange, rng: random.Random) -> None:
-        low, high = _STARTS[kind]
+        low, high = STARTS[kind]
         self._next = rng.randrange(low, high)
         self._rng = rng
 

@@ -25,17 +25,21 @@ KNOWN_ERRDESCS = {
 
 
 NOT_A_MOBILE = ReportOverride(status=1, errcode="UNDELIV", errdesc="not a mobile number")
+"""The reports of a number that is valid but not a mobile."""
+INVALID_NUMBER = ReportOverride(status=1, errcode="MK:0012", errdesc="invalid mobile number")
+"""The reports of a number the domestic edition accepted that is not valid for its country
+(V5.7.2 §5.1: "an invalid number comes back as a failed status report")."""
 
 
-def not_a_mobile(rule: ReportOverride | None) -> ReportOverride:
-    """The reports of a number that is valid but not a mobile fail; a scenario rule that says
-    how they end (an outcome, or no report at all) still wins, one that only delays them keeps
-    the failure."""
+def failing(outcome: ReportOverride, rule: ReportOverride | None) -> ReportOverride:
+    """The reports of a number that cannot get an SMS fail with ``outcome``; a scenario rule
+    that says how they end (an outcome, or no report at all) still wins, one that only delays
+    them keeps the failure."""
     if rule is None:
-        return NOT_A_MOBILE
+        return outcome
     if rule.lost or rule.errcode is not None or rule.errdesc is not None:
         return rule
-    return replace(NOT_A_MOBILE, delay=rule.delay)
+    return replace(outcome, delay=rule.delay)
 
 
 class OutcomeDrawer:

@@ -95,8 +95,8 @@ class Delivery:
     error: str | None = None
 
 
-Sender = Callable[[str, dict[str, Any], float], Awaitable[Delivery]]
-"""``(url, json body, timeout seconds) -> Delivery``; never raises."""
+Sender = Callable[[str, push.Encoded, float], Awaitable[Delivery]]
+"""``(url, body, timeout seconds) -> Delivery``; never raises."""
 
 
 @dataclass
@@ -415,7 +415,11 @@ class PushWorker(Generic[T]):
         batch.attempts += 1
         timestamp = format_timestamp(datetime.fromtimestamp(ctx.wall(), ctx.zone))
         records = [ctx.kind.record(item, ctx.zone) for item in batch.items]
-        body = push.envelope(exchange, ctx.userid, ctx.password, timestamp, batch.seqid, records)
+        body = push.encode(
+            exchange,
+            push.envelope(exchange, ctx.userid, ctx.password, timestamp, batch.seqid, records),
+            settings.format,
+        )
         record = PushAttempt(
             userid=ctx.userid,
             seqid=batch.seqid,

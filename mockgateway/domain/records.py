@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from mockgateway.protocol.reports import segment_msgid
+from mockgateway.scenario.model import Edition
+
 
 class ReportState(StrEnum):
     """Where a status report, or an inbound message, is on its way out."""
@@ -71,6 +74,14 @@ class Report:
     def msgid(self) -> int:
         return self.message.msgid
 
+    @property
+    def wire_msgid(self) -> int:
+        """The msgid this report carries on the wire: its message's, and in the domestic
+        edition that plus (pknum-1)·2^34 (V5.7.2 §5.3), so each segment has its own."""
+        if self.message.edition == "domestic":
+            return segment_msgid(self.message.msgid, self.pknum)
+        return self.message.msgid
+
     def size(self) -> int:
         """Bytes it holds, roughly, for the journal's byte limit (its message is counted there)."""
         return REPORT_BYTES
@@ -102,6 +113,8 @@ class Message:
     """Shared by every message of one request."""
     rule: str | None = None
     """The scenario rule that fixed its reports, if any."""
+    edition: Edition = "international"
+    """The edition it was accepted in: its reports' msgids and fields follow it."""
     tally: int = 0
     """Its reports per state (kept by :attr:`Report.state`), so it need not list them."""
 
@@ -179,6 +192,8 @@ class RequestRecord:
     mos_returned: int = 0
     """For get_mo: how many MO items it handed out (each names it in ``fetched_by``)."""
     userid: str | None = None
+    edition: Edition | None = None
+    """The edition of its account, once known: how its numbers read."""
     rule: str | None = None
     """The scenario rule that fired for it, if any."""
     fault: str | None = None
@@ -191,12 +206,9 @@ class RequestRecord:
     def numbers(self) -> list[str]:
         """The numbers it was sent to, as digits, derived from its fields when asked (a batch's
         thousand numbers are not copied into the journal)."""
-        from mockgateway.protocol.mobiles import normalise, split
+        from mockgateway.protocol.mobiles import requested
 
-        mobile = self.fields.get("mobile")
-        if not isinstance(mobile, str):
-            return []
-        return [digits for one in split(mobile, MAX_NUMBERS) if (digits := normalise(one))]
+        return requested(self.fields, self.edition == "domestic", MAX_NUMBERS)
 
     @property
     def msgids(self) -> range:

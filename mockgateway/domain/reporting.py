@@ -30,7 +30,7 @@ def rpt_of(report: Report, zone: tzinfo, errdesc: str) -> Rpt:
     """One report on the wire; ``errdesc`` comes encoded as the way it travels asks."""
     message = report.message
     return rpt_record(
-        msgid=message.msgid,
+        msgid=report.wire_msgid,
         custid=message.custid,
         pknum=report.pknum,
         pktotal=message.segments,
@@ -43,15 +43,17 @@ def rpt_of(report: Report, zone: tzinfo, errdesc: str) -> Rpt:
         errcode=report.errcode,
         errdesc=errdesc,
         exdata=message.exdata,
+        domestic=message.edition == "domestic",
     )
 
 
 def _pushed_rpt(report: Report, zone: tzinfo) -> Rpt:
-    return rpt_of(report, zone, push.errdesc(report.errdesc))
+    return rpt_of(report, zone, report.errdesc)
 
 
 REPORT_PUSH: PushKind[Report] = PushKind(push.REPORTS, _pushed_rpt)
-"""Status reports pushed as ``RPT_REQ``, their errdesc raw in the JSON body (manual 2.3.3)."""
+"""Status reports pushed as ``RPT_REQ``, their errdesc raw as a JSON body carries it (manual
+2.3.3; a form or XML body encodes it as it is written, ``protocol/push.py``)."""
 
 
 class Reporting:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mockgateway.domain.records import MAX_NUMBERS
-from mockgateway.protocol import content, mobiles
+from mockgateway.protocol import content, mobiles, multimt
+from mockgateway.protocol.codec import Fields, FieldValue
 from mockgateway.protocol.errors import GatewayError
 from mockgateway.scenario.model import Match, Rule
 
@@ -56,11 +57,12 @@ class RuleBook:
         self._numbers = any(r.when.about_numbers for r in self.rules)
         self._content = any(r.when.content is not None for r in self.rules)
 
-    def decide(self, request: ApiRequest) -> Rule | None:
-        """The rule that fires for this request, if any; counts it."""
+    def decide(self, request: ApiRequest, domestic: bool = False) -> Rule | None:
+        """The rule that fires for this request, if any; counts it. ``domestic``: the request
+        names a domestic account, whose numbers read as that edition writes them."""
         if not self.rules:
             return None
-        facts = self.facts(request)
+        facts = self.facts(request, domestic)
         for rule, count in zip(self.rules, self.counts, strict=True):
             if rule.times is not None and count.fired >= rule.times:
                 continue
@@ -78,24 +80,18 @@ class RuleBook:
             return rule
         return None
 
-    def facts(self, request: ApiRequest) -> RequestFacts:
+    def facts(self, request: ApiRequest, domestic: bool = False) -> RequestFacts:
         """What the rules can match in ``request``; numbers and content are read only when some
-        rule looks at them."""
+        rule looks at them (send_multi's from its items: a rule's content matches any item's)."""
         given = request.fields
-        raw_mobile = given.get("mobile")
         numbers: list[tuple[str, int]] = []
-        if isinstance(raw_mobile, str) and self._numbers:
-            for one in mobiles.split(raw_mobile, MAX_NUMBERS):
-                digits = mobiles.normalise(one)
-                if digits is not None:
-                    numbers.append((digits, mobiles.country_code(digits)))
-        raw_content = given.get("content")
+        if self._numbers:
+            for digits in mobiles.requested(given, domestic, MAX_NUMBERS):
+                numbers.append((digits, mobiles.country_code(digits)))
         text: str | None = None
-        if self._content and isinstance(raw_content, str | bytes):
-            try:
-                text = content.decode(raw_content, request.format, allow_gbk=True).text
-            except GatewayError:
-                text = raw_content if isinstance(raw_content, str) else None
+        if self._content:
+            texts = [_text(raw, request) for raw in _contents(given)]
+            text = "\n".join(t for t in texts if t is not None) if texts else None
         userid, custid = given.get("userid"), given.get("custid")
         apikey = given.get("apikey")
         if isinstance(apikey, str) and apikey in self.keyholders:
@@ -107,6 +103,22 @@ class RuleBook:
             content=text,
             custid=custid if isinstance(custid, str) else None,
         )
+
+
+def _contents(given: Fields) -> list[FieldValue]:
+    items = given.get(multimt.FIELD)
+    if "content" not in given and isinstance(items, list):
+        return [item.get("content") for item in items if isinstance(item, dict)]
+    return [given.get("content")]
+
+
+def _text(raw: FieldValue, request: ApiRequest) -> str | None:
+    if not isinstance(raw, str | bytes):
+        return None
+    try:
+        return content.decode(raw, request.format, allow_gbk=True).text
+    except GatewayError:
+        return raw if isinstance(raw, str) else None
 
 
 def _conditions_hold(when: Match, facts: RequestFacts) -> bool:

@@ -8,19 +8,21 @@ endpoint is its module, its line here, its settings if any, and its tests
 
 from __future__ import annotations
 
-from mockgateway.endpoints import get_balance, get_mo, get_rpt, send_batch, send_single
+from mockgateway.endpoints import (
+    get_balance,
+    get_mo,
+    get_rpt,
+    send_batch,
+    send_mixed,
+    send_multi,
+    send_single,
+    send_template,
+)
 from mockgateway.endpoints.base import AnswerShape, Endpoint, Registry
 
 __all__ = ["REGISTRY", "AnswerShape", "Endpoint", "Registry"]
 
-DOMESTIC_FAMILY = (
-    "send_multi",
-    "multi_send",
-    "send_mixed",
-    "mixed_send",
-    "send_template",
-    "template_send",
-)
+DOMESTIC_FAMILY: tuple[str, ...] = ()
 """The V5.7.2 manual's endpoints that V5.13 lacks: a request to one that no module serves yet is
 named as such, not as a typo."""
 
@@ -28,6 +30,9 @@ REGISTRY = Registry(
     [
         send_single.ENDPOINT,
         send_batch.ENDPOINT,
+        send_multi.ENDPOINT,
+        send_mixed.ENDPOINT,
+        send_template.ENDPOINT,
         get_mo.ENDPOINT,
         get_rpt.ENDPOINT,
         get_balance.ENDPOINT,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from mockgateway.protocol.errors import desc_of
+from mockgateway.protocol.errors import Dialect
 from mockgateway.protocol.limits import path_shown
 from mockgateway.scenario.model import Edition
 
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from mockgateway.domain.gateway import Gateway
 
 R = TypeVar("R")
+
+BOTH_EDITIONS: frozenset[Edition] = frozenset({"international", "domestic"})
+"""What the endpoints both manuals describe are served to."""
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,9 @@ class AnswerShape(Generic[R]):
     failure: Mapping[str, Any]
     """The manual's failure example: ``msgid`` 0, ``rpts`` ""..."""
 
-    def body(self, code: int, result: R | None) -> dict[str, Any]:
-        head: dict[str, Any] = {"result": code, "desc": desc_of(code)}
+    def body(self, code: int, result: R | None, dialect: Dialect) -> dict[str, Any]:
+        """The answer to ``code`` (as the wire has it) in ``dialect``."""
+        head: dict[str, Any] = {"result": code, "desc": dialect.desc(code)}
         if code == 0 and result is not None:
             return {**head, **self.success(result)}
         return {**head, **self.failure}
@@ -46,7 +50,8 @@ class Endpoint(Generic[R]):
     name: str
     """The canonical name: rules and the journal use it (``batch_send`` is ``send_batch``)."""
     paths: Mapping[str, AnswerShape[R]]
-    """Every spelling under ``/sms/v2/std/`` that reaches it, and how that spelling answers."""
+    """Every spelling under ``/sms/v2/std/`` (and ``/sms/v1/std/``) that reaches it, and how that
+    spelling answers."""
     request_root: str
     answer_root: str
     serve: Callable[[Gateway, Call], R]
@@ -54,14 +59,29 @@ class Endpoint(Generic[R]):
     items: Mapping[str, str] = field(default_factory=dict)
     """XML: the element of each item of a list (``rpts`` holds ``rpt``s)."""
     editions: frozenset[Edition] = frozenset({"international"})
+    domestic: AnswerShape[R] | None = None
+    """How every spelling answers in the domestic edition, where that differs (V5.7.2 §1.3:
+    send_batch answers the first msgid there)."""
 
     def serves(self, edition: Edition) -> bool:
         return edition in self.editions
 
-    def answer(self, spelling: str, code: int, result: object) -> dict[str, Any]:
-        """The answer's payload for ``code``; ``result`` is what ``serve`` returned."""
+    def unserved(self, spelling: str, editions: Iterable[Edition]) -> str:
+        """Why ``spelling`` is refused to a caller of ``editions`` (which do not serve it)."""
+        theirs = " or ".join(sorted(set(editions)))
+        wanted = " or ".join(sorted(self.editions))
+        return (
+            f"{spelling} is not served by the {theirs} edition: use an account with "
+            f"`edition: {wanted}`"
+        )
+
+    def answer(self, spelling: str, code: int, result: object, dialect: Dialect) -> dict[str, Any]:
+        """The answer's payload for ``code`` (as the wire has it) in ``dialect``; ``result`` is
+        what ``serve`` returned."""
         shape: AnswerShape[Any] = self.paths[spelling]
-        return shape.body(code, result)
+        if dialect.edition == "domestic" and self.domestic is not None:
+            shape = self.domestic
+        return shape.body(code, result, dialect)
 
 
 class Registry:
@@ -79,9 +99,14 @@ class Registry:
     def __getitem__(self, spelling: str) -> Endpoint[Any]:
         return self._by_spelling[spelling]
 
-    def spellings(self, edition: Edition | None = None) -> list[str]:
-        """Every spelling served (by ``edition``), in the registry's order."""
-        return [s for s, e in self._by_spelling.items() if edition is None or e.serves(edition)]
+    def spellings(self, editions: Iterable[Edition] | None = None) -> list[str]:
+        """Every spelling served (by any of ``editions``), in the registry's order."""
+        wanted = None if editions is None else frozenset(editions)
+        return [
+            s
+            for s, e in self._by_spelling.items()
+            if wanted is None or not wanted.isdisjoint(e.editions)
+        ]
 
     def names(self) -> dict[str, str]:
         """Each spelling to its canonical name (what a rule's ``endpoint`` may say)."""
@@ -96,20 +121,18 @@ class Registry:
         """Every list an answer may hold, to the XML element of its items."""
         return {key: item for e in self.endpoints for key, item in e.items.items()}
 
-    def diagnose(self, spelling: str, edition: Edition) -> str:
-        """Why a request to ``spelling`` is not served, and what it probably was."""
+    def diagnose(self, spelling: str, editions: Iterable[Edition]) -> str:
+        """Why a request to ``spelling`` is not served to callers of ``editions``, and what it
+        probably was."""
+        editions = frozenset(editions)
         shown = path_shown(spelling)
         endpoint = self.find(spelling)
         if endpoint is not None:
-            wanted = " or ".join(sorted(endpoint.editions))
-            return (
-                f"{spelling} is not served by the {edition} edition: use an account with "
-                f"`edition: {wanted}`"
-            )
+            return endpoint.unserved(spelling, editions)
         if spelling in self.elsewhere:
             return (
                 f"{spelling} is a V5.7.2 domestic endpoint: the international edition (V5.13) "
-                "does not serve it, and this release serves only the international edition"
+                "does not serve it, and this release does not serve it yet"
             )
         known = [*self._by_spelling, *self.elsewhere]
         stripped = spelling.strip("/").lower()
@@ -119,5 +142,5 @@ class Registry:
             near = difflib.get_close_matches(spelling, known, n=1, cutoff=0.75)
             if near:
                 return f"{shown!r} is not an endpoint; did you mean {near[0]}?"
-        served = ", ".join(self.spellings(edition))
+        served = ", ".join(self.spellings(editions))
         return f"{shown!r} is not a Montnets endpoint; this gateway serves {served}"

@@ -1,11 +1,12 @@
-"""``get_rpt`` (V5.13 2.2.6): due status reports, oldest first, each handed out once."""
+"""``get_rpt`` (V5.13 2.2.6, V5.7.2 §3.7): due status reports, oldest first, each handed out
+once; a domestic account's carry ``smstype`` and ``rpttype`` and its segments' own msgids."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from mockgateway.endpoints.base import AnswerShape, Endpoint
+from mockgateway.endpoints.base import BOTH_EDITIONS, AnswerShape, Endpoint
 from mockgateway.protocol import fields
 from mockgateway.protocol.codec import Format
 from mockgateway.protocol.reports import Rpt
@@ -48,6 +49,7 @@ def handed_out(
 
 
 def serve(desk: Gateway, call: Call) -> list[Rpt]:
+    fields.text(call.request.fields, "apiver")  # V5.7.2: the client's API version; unused
     pushed = "reports" if call.account.pushing else None
     return handed_out(call, MAX_RETSIZE, pushed, desk.reporting.take)
 
@@ -62,6 +64,6 @@ ENDPOINT = Endpoint(
     request_root="rptreq",
     answer_root="rptrsp",
     items={"rpts": "rpt"},
-    editions=frozenset({"international", "domestic"}),
     serve=serve,
+    editions=BOTH_EDITIONS,
 )

@@ -1,8 +1,9 @@
-"""``send_batch`` (V5.13 2.2.2): one content to up to 1000 numbers, a msgid each.
+"""``send_batch`` (V5.13 2.2.2, V5.7.2 §3.2): one content to up to 1000 numbers, a msgid each.
 
 Two spellings, two answers in the international edition: ``send_batch`` lists every
 ``{msgid, mobile}`` as V5.13 does; ``batch_send`` answers ``{msgid, custid}`` with the first msgid,
-the shape the official SDKs read.
+the shape the official SDKs read. The domestic edition answers ``{msgid, custid}`` under both
+(§1.3), and takes every format without the V5.13 "JSON only" warning (§1 allows them all).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mockgateway.domain import sending
-from mockgateway.endpoints.base import AnswerShape, Endpoint
+from mockgateway.endpoints.base import BOTH_EDITIONS, AnswerShape, Endpoint
 from mockgateway.endpoints.send_single import FIRST_MSGID
 from mockgateway.protocol.codec import Format
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 def serve(desk: Gateway, call: Call) -> sending.Accepted:
     draft = sending.read(call, single=False)
     request = call.request
-    if request.format is not Format.JSON:
+    if request.format is not Format.JSON and not sending.domestic(call):
         call.warn(
             f"{request.spelling} sent as {request.format.value}: the manual documents "
             "send_batch as POST with JSON only"
@@ -43,6 +44,7 @@ ENDPOINT = Endpoint(
     request_root="mtreq",
     answer_root="mtrsp",
     items={"messages": "message"},
-    editions=frozenset({"international", "domestic"}),
     serve=serve,
+    editions=BOTH_EDITIONS,
+    domestic=FIRST_MSGID,
 )

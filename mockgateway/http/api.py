@@ -1,5 +1,5 @@
-"""The Montnets endpoints under /sms/v2/std/: find the endpoint, read the request, ask the
-gateway, render the endpoint's answer.
+"""The Montnets endpoints under /sms/v2/std/ (and /sms/v1/std/): find the endpoint, read the
+request, ask the gateway, render the endpoint's answer.
 
 Generic over the endpoint registry (``mockgateway/endpoints/``): nothing here names an endpoint.
 Nothing a client sends can make these handlers answer with a stack trace or an HTTP 500: parse
@@ -8,6 +8,8 @@ in the journal.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from aiohttp import web
 
@@ -19,8 +21,16 @@ from mockgateway.http.keys import GATEWAY
 from mockgateway.protocol.codec import Fields, Format, detect_format, parse, render
 from mockgateway.protocol.errors import Code, GatewayError
 from mockgateway.protocol.limits import MAX_BODY, path_shown
+from mockgateway.scenario.model import Edition
 
 PREFIX = "/sms/v2/std/"
+LEGACY_PREFIX = "/sms/v1/std/"
+"""The gateway's own path constant (V5.7.2 §7.1): served as ``/sms/v2/std/``, with a warning."""
+PREFIXES = (PREFIX, LEGACY_PREFIX)
+LEGACY_WARNING = (
+    "path under /sms/v1/std/: the manuals' path is /sms/v2/std/ (v1 is only the gateway's own "
+    "path constant); served the same"
+)
 
 
 def endpoint_of(request: web.Request) -> str:
@@ -32,20 +42,16 @@ def endpoint_of(request: web.Request) -> str:
 async def montnets(request: web.Request) -> web.StreamResponse:
     spelling = request.match_info["endpoint"]
     gateway = request.app[GATEWAY]
-    edition = gateway.scenario.edition
+    editions = gateway.scenario.editions
     endpoint = REGISTRY.find(spelling)
-    if endpoint is None or not endpoint.serves(edition):
+    if endpoint is None or not any(endpoint.serves(e) for e in editions):
         shown = path_shown(spelling)
-        diagnosis = REGISTRY.diagnose(spelling, edition)
+        diagnosis = REGISTRY.diagnose(spelling, editions)
         gateway.refuse_unknown(shown, request.method, request.remote or "", diagnosis)
-        return web.json_response(
-            {
-                "error": f"unknown endpoint {shown!r}",
-                "endpoints": [PREFIX + known for known in REGISTRY.spellings(edition)],
-            },
-            status=404,
-        )
+        return _not_found(shown, editions)
     fmt, fields, warnings, rejected, size = await _read(request)
+    if request.path.startswith(LEGACY_PREFIX):
+        warnings.insert(0, LEGACY_WARNING)
     api_request = ApiRequest(
         spelling=spelling,
         endpoint=endpoint,
@@ -57,13 +63,28 @@ async def montnets(request: web.Request) -> web.StreamResponse:
         size=size,
     )
     answer = gateway.handle(api_request, rejected)
+    if answer.unserved is not None:
+        return _not_found(path_shown(spelling), (answer.unserved,))
     with answer.slot:
-        payload = endpoint.answer(spelling, answer.code, answer.result)
+        payload = endpoint.answer(spelling, answer.code, answer.result, answer.dialect)
         body, content_type = render(fmt, endpoint.answer_root, payload, endpoint.items)
         response = web.Response(body=body, headers={"Content-Type": content_type})
         if answer.fault is not None:
             return await faults.apply(request, answer.fault, response)
         return response
+
+
+def _not_found(shown: str, editions: Iterable[Edition]) -> web.Response:
+    """The 404 of a path the gateway has no endpoint at for this caller, listing those it has:
+    decided before the body is read when no account could call it, else by the gateway once
+    the caller's account is known."""
+    return web.json_response(
+        {
+            "error": f"unknown endpoint {shown!r}",
+            "endpoints": [PREFIX + known for known in REGISTRY.spellings(editions)],
+        },
+        status=404,
+    )
 
 
 async def _read(

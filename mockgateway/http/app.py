@@ -48,8 +48,9 @@ def create_app(
         tally = prometheus.install(app)
         montnets = prometheus.timed(tally, api.endpoint_of)(montnets)
     # Any path under the prefix, so that an unknown or mistyped one reaches the journal.
-    app.router.add_route("GET", "/sms/v2/std/{endpoint:[\\s\\S]*}", montnets)
-    app.router.add_route("POST", "/sms/v2/std/{endpoint:[\\s\\S]*}", montnets)
+    for prefix in api.PREFIXES:
+        app.router.add_route("GET", prefix + "{endpoint:[\\s\\S]*}", montnets)
+        app.router.add_route("POST", prefix + "{endpoint:[\\s\\S]*}", montnets)
     app.router.add_routes(control.routes)
     inbox.install(app)
     app.on_shutdown.append(_end_waiting)

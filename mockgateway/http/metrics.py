@@ -50,7 +50,7 @@ def rejection_kind(record: RequestRecord) -> str:
     if record.result is None:
         return "fault"
     try:
-        return Code(record.result).name.lower()
+        return Code(-abs(record.result)).name.lower()  # either sign (``error_sign``)
     except ValueError:
         return f"code_{record.result}"
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 import aiohttp
 
 from mockgateway.domain.push import Delivery
+from mockgateway.protocol.push import Encoded
 
 MAX_ANSWER = 64 * 1024
 """An RPT_RESP is a few dozen bytes; anything past this is refused without reading it."""
@@ -31,13 +31,12 @@ class PushClient:
             skip_auto_headers=("Accept-Encoding",),
         )
 
-    async def send(self, url: str, body: dict[str, Any], timeout: float) -> Delivery:
-        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    async def send(self, url: str, body: Encoded, timeout: float) -> Delivery:
         try:
             async with self._session.post(
                 url,
-                data=data,
-                headers={"Content-Type": "application/json; charset=utf-8"},
+                data=body.data,
+                headers={"Content-Type": body.content_type},
                 timeout=aiohttp.ClientTimeout(total=timeout),
                 allow_redirects=False,
             ) as response:

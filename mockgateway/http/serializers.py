@@ -1,7 +1,8 @@
 """Journal entries as the control API serializes them: plain JSON, msgids also as strings.
 
 msgids appear both as numbers and as strings (``msgid_str``) because JavaScript clients cannot
-hold a 64-bit integer in a number.
+hold a 64-bit integer in a number. A report shows its message's msgid and the one it carries on
+the wire (``rpt_msgid``: the same, but for a domestic long message's later segments).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def request_json(record: RequestRecord) -> dict[str, Any]:
         "format": record.format,
         "remote": record.remote,
         "userid": record.userid,
+        "edition": record.edition,
         "fields": _printable(record.fields),
         "result": record.result,
         "http_status": record.http_status,
@@ -77,6 +79,8 @@ def report_json(report: Report) -> dict[str, Any]:
         "msgid_str": str(message.msgid),
         "userid": message.userid,
         "mobile": message.mobile,
+        "rpt_msgid": report.wire_msgid,
+        "rpt_msgid_str": str(report.wire_msgid),
         "pknum": report.pknum,
         "pktotal": message.segments,
         "status": report.status,

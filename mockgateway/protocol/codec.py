@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 
 import xmltodict
 
-from mockgateway.protocol import limits
+from mockgateway.protocol import limits, multimt
 from mockgateway.protocol.errors import Code, GatewayError
 
 FieldValue = str | bytes | int | float | bool | None | dict[str, Any] | list[Any]
@@ -89,6 +89,7 @@ def parse(fmt: Format, body: bytes, query: bytes) -> tuple[Fields, list[str]]:
         fields, warnings = _parse_xml(body)
     else:
         fields, warnings = _parse_pairs(query if fmt is Format.QUERY or not body.strip() else body)
+    warnings += multimt.normalise(fields, xml=fmt is Format.XML)
     limits.check_fields(fields)
     return fields, warnings
 

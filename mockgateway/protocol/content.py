@@ -64,7 +64,8 @@ def decode(value: str | bytes, fmt: Format, *, allow_gbk: bool) -> Decoded:
             "content still holds %XX escapes after its one URL-decoding: encoded twice? "
             "The phone shows them as they are"
         )
-    return _checked(text, charset, warnings, twice=twice)
+    hint = " (it still holds %XX escapes: encoded twice?)" if twice else ""
+    return checked(text, charset, warnings, hint)
 
 
 def decrypted(text: str) -> Decoded:
@@ -77,14 +78,15 @@ def decrypted(text: str) -> Decoded:
             "the decrypted content holds %XX escapes: URL-encoded before encryption? The manual "
             "encrypts the UTF-8 text itself, and the phone shows them as they are"
         )
-    return _checked(text, "utf-8", warnings, twice=escaped)
+    hint = " (it holds %XX escapes: URL-encoded before encryption?)" if escaped else ""
+    return checked(text, "utf-8", warnings, hint)
 
 
-def _checked(text: str, charset: str, warnings: list[str], *, twice: bool) -> Decoded:
+def checked(text: str, charset: str, warnings: list[str], hint: str = "") -> Decoded:
+    """``text`` as a message's content, if it may be one: not empty, at most 1000 characters."""
     if text == "":
         raise GatewayError(Code.CONTENT_EMPTY, "content is empty")
     if len(text) > MAX_CHARACTERS:
-        hint = " (it still holds %XX escapes: encoded twice?)" if twice else ""
         raise GatewayError(
             Code.CONTENT_TOO_LONG,
             f"content is {len(text)} characters after decoding; at most {MAX_CHARACTERS}{hint}",

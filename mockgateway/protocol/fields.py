@@ -78,6 +78,39 @@ def exno(fields: Fields, name: str = "exno") -> tuple[str, str | None]:
     return "", f"{name} {problem}: it was ignored, and reports carry an empty exno"
 
 
+_EXTENSION = re.compile(r"[0-9]{0,6}")
+_SVRTYPE = re.compile(r"[A-Za-z0-9]{0,32}")
+
+
+def extension(fields: Fields, name: str = "exno") -> tuple[str, str | None]:
+    """The domestic exno: an extension of at most 6 digits (V5.7.2 §1.2); anything else is
+    ignored, as the manual says a gateway does with an extension too long for its channel."""
+    value = text(fields, name) or ""
+    if _EXTENSION.fullmatch(value):
+        return value, None
+    return "", (
+        f"{name} {shown(value)} is not an extension of at most 6 digits: ignored, as the "
+        "domestic manual says, and reports carry an empty exno"
+    )
+
+
+def business_type(fields: Fields, name: str = "svrtype") -> str:
+    """The domestic svrtype: at most 32 letters and digits (V5.7.2 §1.2), else 100252."""
+    value = text(fields, name) or ""
+    if _SVRTYPE.fullmatch(value):
+        return value
+    problem = (
+        f"is {len(value)} characters long"
+        if len(value) > 32
+        else f"holds {''.join(sorted({c for c in value if not c.isascii() or not c.isalnum()}))!r}"
+    )
+    raise GatewayError(
+        Code.SVRTYPE_ILLEGAL,
+        f"{name} {shown(value)} {problem}: the domestic manual allows at most 32 letters and "
+        "digits",
+    )
+
+
 def client_id(fields: Fields, name: str) -> str:
     """custid / exdata: at most 64 of ``[A-Za-z0-9_-]``; empty when absent."""
     value = text(fields, name) or ""

@@ -22,7 +22,8 @@ MAX_FIELDS = 100
 MAX_FIELD_CHARS = 1024
 """Characters of any field but the long ones."""
 LONG_FIELDS = frozenset({"mobile", "content", "multimt"})
-"""Fields only the body limit bounds: 1000 numbers, 1000 encoded characters, 500 items."""
+"""Fields only the body limit bounds: 1000 numbers, 1000 encoded characters, 500 items (whose
+own fields meet the limits top-level fields meet, ``mobile`` and ``content`` being long)."""
 MAX_NAME_CHARS = 64
 """Characters of a field name (the manual's longest is 9)."""
 MAX_DEPTH = 32
@@ -102,6 +103,10 @@ def check_fields(fields: dict[str, Any]) -> None:
             if value != value or value in (float("inf"), float("-inf")):
                 raise GatewayError(Code.BODY_JSON_MALFORMED, f"{field} holds a non-finite number")
         elif isinstance(value, dict | list):
+            if len(value) > budget:  # before stacking a million items, not after
+                raise GatewayError(
+                    Code.BODY_FIELD_WRONG_TYPE, f"more than {MAX_VALUES} values in one body"
+                )
             if depth >= MAX_DEPTH:
                 raise GatewayError(
                     Code.BODY_FIELD_WRONG_TYPE,
@@ -110,7 +115,10 @@ def check_fields(fields: dict[str, Any]) -> None:
             if isinstance(value, dict):
                 for key, item in value.items():
                     _check_name(key, field)
-                    stack.append((item, depth + 1, field, long))
+                    # Within a long field (multimt's items), only mobile and content are long:
+                    # an item's svrtype meets the limit a top-level svrtype meets.
+                    inner = f"{field}.{path_shown(key)}" if isinstance(key, str) else field
+                    stack.append((item, depth + 1, inner, long and key in LONG_FIELDS))
             else:
                 stack.extend((item, depth + 1, field, long) for item in value)
         elif isinstance(value, bytes) and not long and len(value) > MAX_FIELD_CHARS:

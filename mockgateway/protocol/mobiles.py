@@ -10,12 +10,14 @@ get a diagnosis naming that likely mistake.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
+from mockgateway.protocol import multimt
 from mockgateway.protocol.errors import Code, GatewayError
 from mockgateway.protocol.limits import shown
 
@@ -34,6 +36,15 @@ class Mobile(NamedTuple):
     cannot receive an SMS there, so its reports fail."""
     warning: str | None = None
     """Why this accepted number is probably not what the client meant, if it is."""
+    invalid: bool = False
+    """Well formed but not a valid number for its country: the domestic edition accepts it and
+    fails its reports (V5.7.2 §5.1); its ``countrycode`` is -1, as the manual gives invalid
+    numbers."""
+
+    @property
+    def international_form(self) -> bool:
+        """Written with its country code after ``00`` or ``+``."""
+        return self.sent.startswith(("00", "+"))
 
 
 class _Verdict(NamedTuple):
@@ -66,11 +77,23 @@ def parse(sent: str, *, relaxed: bool = False) -> Mobile:
     digits = normalise(sent)
     if digits is None:
         raise GatewayError(Code.MOBILE_BREAKS_RULES, _form_diagnosis(sent))
+    return _judged(sent, digits, relaxed=relaxed, domestic=False)
+
+
+def _judged(sent: str, digits: str, *, relaxed: bool, domestic: bool) -> Mobile:
+    """A well-formed number, as its country's plan has it: an invalid one is -100012, or in the
+    domestic edition accepted with ``invalid`` set."""
     verdict = _judge(digits)
     if relaxed:
         return Mobile(sent, digits, verdict.code if verdict.code in _KNOWN_CODES else -1)
     if not verdict.valid:
-        raise GatewayError(Code.INVALID_MOBILE, _validity_diagnosis(sent, verdict))
+        diagnosis = _validity_diagnosis(sent, verdict)
+        if not domestic:
+            raise GatewayError(Code.INVALID_MOBILE, diagnosis)
+        accepted = (
+            f"{diagnosis}; accepted, and its reports fail (MK:0012), as the domestic manual says"
+        )
+        return Mobile(sent, digits, -1, warning=accepted, invalid=True)
     return Mobile(sent, digits, verdict.code, verdict.kind, _warning(sent, verdict))
 
 
@@ -170,6 +193,68 @@ def _warning(sent: str, verdict: _Verdict) -> str | None:
     if verdict.national is not None:
         return f"mobile {sent!r} reads as {verdict.where}: is it {verdict.national}"
     return None
+
+
+_MAINLAND = re.compile(r"1[3-9][0-9]{9}")
+"""A mainland mobile as the domestic manual writes it: bare, no country code."""
+
+
+def normalise_domestic(sent: str) -> str | None:
+    """Digits with the country code of a number written as the domestic manual writes it (a
+    bare mainland mobile is +86), or None when it is in none of its forms."""
+    if _MAINLAND.fullmatch(sent):
+        return "86" + sent
+    if sent.startswith("86") and _MAINLAND.fullmatch(sent[2:]):
+        return sent
+    return normalise(sent) if sent.startswith(("00", "+")) else None
+
+
+def parse_domestic(sent: str, *, relaxed: bool = False) -> Mobile:
+    """A number as the domestic manual writes it (V5.7.2 §5.1): a bare mainland mobile, or
+    ``00`` + country code + number; ``0086``/``86`` before a mainland number and ``+cc`` are
+    read too. A well-formed number that is not valid for its country is accepted with
+    ``invalid`` set (its reports fail, as the manual says); a malformed one is -100274 (the
+    domestic table's 100012)."""
+    digits = normalise_domestic(sent)
+    if digits is None:
+        if relaxed and sent.isdigit() and sent.isascii() and 7 <= len(sent) <= 15:
+            return Mobile(sent, sent, -1)
+        raise GatewayError(Code.MOBILE_BREAKS_RULES, _domestic_form_diagnosis(sent))
+    mobile = _judged(sent, digits, relaxed=relaxed, domestic=True)
+    if sent.startswith("+") and mobile.warning is None:
+        written = (
+            f"mobile {shown(sent)} is written +cc: the domestic manual writes the country code "
+            f"after 00 (00{digits})"
+        )
+        return mobile._replace(warning=written)
+    return mobile
+
+
+def _domestic_form_diagnosis(sent: str) -> str:
+    digits = normalise(sent)
+    if digits is not None and sent.isdigit() and _judge(digits).valid:
+        return (
+            f"mobile {shown(sent)} is neither a mainland mobile (1[3-9] and 9 digits) nor "
+            f"written 00 + country code: the domestic edition writes other countries' numbers "
+            f"as 00{digits}"
+        )
+    if sent.isdigit() and sent.isascii() and sent.startswith("1"):
+        return (
+            f"mobile {shown(sent)} has {len(sent)} digits: a mainland mobile is 1[3-9] and 9 "
+            "more digits"
+        )
+    return _form_diagnosis(sent).replace(
+        "as 85292041234, 0085292041234 or +85292041234", "as 13800138000 or 0085292041234"
+    )
+
+
+def requested(fields: Mapping[str, Any], domestic: bool, limit: int) -> list[str]:
+    """The numbers a request names (in ``mobile`` or its multimt items), as digits with the
+    country code, read leniently: what is in no form the edition reads is left out."""
+    mobile = fields.get("mobile")
+    sent = split(mobile, limit) if isinstance(mobile, str) else multimt.mobiles(fields, limit)
+    read = normalise_domestic if domestic else normalise
+    return [digits for one in sent if (digits := read(one))]
 
 
 def country_code(digits: str) -> int:

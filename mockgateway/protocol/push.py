@@ -9,20 +9,22 @@ The domain decides what to push and when, the HTTP layer sends it.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
+from urllib.parse import quote
 
 from mockgateway.protocol.auth import md5_pwd
+from mockgateway.protocol.codec import JSON_TYPE, XML_TYPE, render_json, render_xml
 from mockgateway.protocol.errors import url_encode
+from mockgateway.scenario.model import PushBody
 
-PushBody = Literal["json", "form", "xml"]
-"""The body a push goes in; V5.13 pushes JSON, the domestic gateway can send form or XML too."""
+FORM_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 
 
 def errdesc(text: str, body: PushBody = "json") -> str:
-    """errdesc as a push carries it (manual 2.3.3): raw UTF-8 in JSON, URL-encoded UTF-8 in a
-    form or XML body."""
+    """errdesc as a push carries it (manual 2.3.3, V5.7.2 §5.2): raw UTF-8 in JSON, URL-encoded
+    UTF-8 in a form or XML body."""
     return text if body == "json" else url_encode(text)
 
 
@@ -45,6 +47,16 @@ class Exchange:
     def expected(self) -> str:
         """The acknowledgement, as a diagnosis shows it."""
         return f'{{"cmd":"{self.answer_cmd}","seqid":N,"result":0}}'
+
+    @property
+    def xml_root(self) -> str:
+        """The root of an XML push (V5.7.2's gateway: ``rptreq``, ``moreq``)."""
+        return self.cmd.removesuffix("_REQ").lower() + "req"
+
+    @property
+    def xml_item(self) -> str:
+        """The element of each item of the list (``rpts`` holds ``rpt``s, ``mos`` ``mo``s)."""
+        return self.list_key.removesuffix("s")
 
 
 REPORTS = Exchange("RPT_REQ", "RPT_RESP", "rpts", 500)
@@ -72,6 +84,34 @@ def envelope(
         "seqid": seqid,
         exchange.list_key: list(items),
     }
+
+
+class Encoded(NamedTuple):
+    """A push body on the wire."""
+
+    data: bytes
+    content_type: str
+
+
+def encode(exchange: Exchange, body: Mapping[str, Any], fmt: PushBody = "json") -> Encoded:
+    """The push body in the account's format: compact JSON (V5.13); a form whose list is JSON
+    text (the domestic manual's own example, ``rpts=[{...}]``); or XML under ``<rptreq>`` with
+    ``<rpts><rpt>`` items (the domestic gateway's). ``errdesc`` is URL-encoded in the last two."""
+    if fmt == "json":
+        return Encoded(render_json(body).encode("utf-8"), JSON_TYPE)
+    key = exchange.list_key
+    items = [_encoded_errdesc(item, fmt) for item in body[key]]
+    if fmt == "xml":
+        xml = render_xml(exchange.xml_root, {**body, key: items}, {key: exchange.xml_item})
+        return Encoded(xml.encode("utf-8"), XML_TYPE)
+    pairs = {**body, key: json.dumps(items, ensure_ascii=False, separators=(",", ":"))}
+    form = "&".join(f"{name}={quote(str(value), safe='')}" for name, value in pairs.items())
+    return Encoded(form.encode("ascii"), FORM_TYPE)
+
+
+def _encoded_errdesc(item: Mapping[str, Any], fmt: PushBody) -> Mapping[str, Any]:
+    text = item.get("errdesc")
+    return {**item, "errdesc": errdesc(text, fmt)} if isinstance(text, str) else item
 
 
 class Verdict(NamedTuple):

@@ -4,7 +4,7 @@ manual's order (V5.13 2.2.6 and 2.3.3)."""
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from mockgateway.protocol.errors import url_encode
 
@@ -28,6 +28,10 @@ class Rpt(TypedDict):
     errcode: str
     errdesc: str
     exdata: str
+    smstype: NotRequired[str]
+    """V5.7.2 only: "0", an SMS (the mock sends nothing else)."""
+    rpttype: NotRequired[str]
+    """V5.7.2 only: "1", always so for an SMS."""
 
 
 def rpt_record(
@@ -45,9 +49,11 @@ def rpt_record(
     errcode: str,
     errdesc: str,
     exdata: str,
+    domestic: bool = False,
 ) -> Rpt:
-    """One item of ``rpts``, in the manual's order (``spno`` is reserved and empty)."""
-    return {
+    """One item of ``rpts``, in the manual's order (``spno`` is reserved and empty); the
+    domestic edition's ends with ``smstype`` and ``rpttype``."""
+    record: Rpt = {
         "msgid": msgid,
         "custid": custid,
         "pknum": pknum,
@@ -63,6 +69,20 @@ def rpt_record(
         "errdesc": errdesc,
         "exdata": exdata,
     }
+    if domestic:
+        record["smstype"], record["rpttype"] = "0", "1"  # strings, as the manual types them
+    return record
+
+
+SEGMENT_STRIDE = 2**34
+"""V5.7.2 §5.3: segment k of a long message reports msgid + (k-1)·17179869184."""
+MAX_SEGMENTS = 15
+"""The most segments 1000 characters make (UCS-2, 67 a segment)."""
+
+
+def segment_msgid(msgid: int, pknum: int) -> int:
+    """The domestic msgid of segment ``pknum`` of the message with ``msgid``."""
+    return msgid + (pknum - 1) * SEGMENT_STRIDE
 
 
 @lru_cache(maxsize=1024)

@@ -44,6 +44,7 @@ from mockgateway.scenario.model import (
     RetrySettings,
     Rule,
     Scenario,
+    Template,
 )
 from mockgateway.scenario.schema import choices, keys, words
 
@@ -282,16 +283,19 @@ def _scenario(c: _Check, data: Any, default_name: str) -> Scenario:
         seed = None
     journal = c.mapping(("journal",), top.get("journal", {}), keys(JournalSettings))
     userids = {a.userid for a in accounts}
+    rules = _rules(c, top.get("rules"), userids)
+    if any(a.edition == "domestic" for a in accounts):
+        _warn_bare_mainland(c, rules)
     return Scenario(
         name=c.string(("name",), top.get("name"), default_name),
         seed=seed,
         clock=cast(
             Any, c.choice(("clock",), top.get("clock"), Scenario.clock, choices(Scenario, "clock"))
         ),
-        edition=base.edition,
         accounts=tuple(accounts),
         reports=_reports(c, ("reports",), top.get("reports", {})),
-        rules=_rules(c, top.get("rules"), userids),
+        rules=rules,
+        templates=_templates(c, top.get("templates"), accounts),
         journal=JournalSettings(
             limit=c.integer(
                 ("journal", "limit"), journal.get("limit"), JournalSettings.limit, minimum=1
@@ -383,6 +387,24 @@ def _account_fields(
     push, mo_push = _pushes(c, (*path, "push"), fields, base)
     return replace(
         base,
+        edition=cast(
+            Any,
+            c.choice(
+                (*path, "edition"),
+                fields.get("edition"),
+                base.edition,
+                choices(AccountSettings, "edition"),
+            ),
+        ),
+        error_sign=cast(
+            Any,
+            c.choice(
+                (*path, "error_sign"),
+                fields.get("error_sign"),
+                base.error_sign,
+                choices(AccountSettings, "error_sign"),
+            ),
+        ),
         auth=_auth(c, (*path, "auth"), fields.get("auth", {}), base.auth),
         numbers=cast(
             Any,
@@ -411,15 +433,6 @@ def _account_fields(
             fields.get("max_connections"),
             base.max_connections,
             minimum=1,
-        ),
-        edition=cast(
-            Any,
-            c.choice(
-                (*path, "edition"),
-                fields.get("edition"),
-                base.edition,
-                choices(AccountSettings, "edition"),
-            ),
         ),
         billing=_billing(c, (*path, "billing"), fields.get("billing", {}), base.billing),
         endpoints=_endpoints(c, (*path, "endpoints"), fields, base.endpoints),
@@ -604,6 +617,15 @@ def _push(c: _Check, path: Path_, given: dict[str, Any], inherited: PushSettings
             Any,
             c.choice((*path, "ack"), given.get("ack"), inherited.ack, choices(PushSettings, "ack")),
         ),
+        format=cast(
+            Any,
+            c.choice(
+                (*path, "format"),
+                given.get("format"),
+                inherited.format,
+                choices(PushSettings, "format"),
+            ),
+        ),
     )
 
 
@@ -680,6 +702,58 @@ def _modes(
     return tuple(m for m in _MODES if m in modes)
 
 
+MAX_TEMPLATES = 1000
+MAX_TEMPLATE_ID = 20
+"""The manual's limit on ``tmplid``."""
+MAX_TEMPLATE_TEXT = 1000
+"""Characters of a template's text: a rendered message holds at most 1000 anyway."""
+
+
+def _listed(c: _Check, key: str, raw: Any, limit: int, why: str = "") -> list[Any]:
+    """A top-level list of at most ``limit`` mappings (``rules``, ``templates``), or nothing."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        c.fail((key,), f"must be a list of {key}, got {_kind(raw)}")
+        return []
+    if len(raw) > limit:
+        c.fail((key,), f"{len(raw)} {key}: at most {limit}{why}")
+        return []
+    return raw
+
+
+def _templates(c: _Check, raw: Any, accounts: list[AccountSettings]) -> tuple[Template, ...]:
+    raw = _listed(c, "templates", raw, MAX_TEMPLATES)
+    if raw and not any(a.edition == "domestic" for a in accounts):
+        c.warn(
+            ("templates",),
+            "send_template is served to accounts with `edition: domestic` only, and this "
+            "scenario has none",
+        )
+    templates: list[Template] = []
+    seen: set[str] = set()
+    for index, item in enumerate(raw):
+        path: Path_ = ("templates", index)
+        fields = c.mapping(path, item, keys(Template))
+        ident = fields.get("id")
+        if isinstance(ident, int) and not isinstance(ident, bool):
+            ident = str(ident)  # tmplids are digits in the manual: 200170
+        ident = c.string((*path, "id"), ident, "")
+        text = c.string((*path, "text"), fields.get("text"), "")
+        if not ident or len(ident) > MAX_TEMPLATE_ID or not ident.isprintable():
+            c.fail((*path, "id"), f"{ident!r}: a tmplid is 1 to {MAX_TEMPLATE_ID} characters")
+            continue
+        if ident in seen:
+            c.fail((*path, "id"), f"template {ident} appears twice")
+        seen.add(ident)
+        if not text or len(text) > MAX_TEMPLATE_TEXT:
+            c.fail((*path, "text"), f"a template's text is 1 to {MAX_TEMPLATE_TEXT} characters")
+            continue
+        enabled = c.boolean((*path, "enabled"), fields.get("enabled"), Template.enabled)
+        templates.append(Template(ident, text, enabled))
+    return tuple(templates)
+
+
 def _delay(c: _Check, path: Path_, raw: Any, default: Delay) -> Delay:
     """A number (fixed), ``{min, max}`` (uniform) or ``{median, p99}`` (long tail)."""
     if raw is None:
@@ -748,15 +822,26 @@ def _check_status(c: _Check, path: Path_, status: int, errcode: str) -> None:
 
 
 def _rules(c: _Check, raw: Any, userids: set[str]) -> tuple[Rule, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        c.fail(("rules",), f"must be a list of rules, got {_kind(raw)}")
-        return ()
-    if len(raw) > MAX_RULES:
-        c.fail(("rules",), f"{len(raw)} rules: at most {MAX_RULES} (each request meets them all)")
-        return ()
+    raw = _listed(c, "rules", raw, MAX_RULES, " (each request meets them all)")
     return tuple(_rule(c, ("rules", i), item, i, userids) for i, item in enumerate(raw))
+
+
+_BARE_MAINLAND = re.compile(r"1[3-9][0-9]{0,9}")
+
+
+def _warn_bare_mainland(c: _Check, rules: tuple[Rule, ...]) -> None:
+    """A rule of a domestic scenario naming a mainland number without 86 matches no domestic
+    request: their numbers are matched with the country code."""
+    for rule in rules:
+        for key in ("mobile", "mobile_prefix"):
+            digits = getattr(rule.when, key)
+            whole = key == "mobile" and digits is not None and len(digits) == 11
+            if digits and _BARE_MAINLAND.fullmatch(digits) and (whole or key == "mobile_prefix"):
+                c.warn(
+                    ("rules", rule.index, "when", key),
+                    f"{digits} reads as +{digits[0]} {digits[1:]}: a domestic account's numbers "
+                    f"are matched with their country code (86{digits})",
+                )
 
 
 def _rule(c: _Check, path: Path_, raw: Any, index: int, userids: set[str]) -> Rule:

@@ -6,6 +6,7 @@ import ipaddress
 import math
 import random
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -16,7 +17,12 @@ ClockKind = Literal["real", "virtual"]
 NumberRules = Literal["strict", "relaxed"]
 AckMode = Literal["strict", "lenient"]
 Edition = Literal["international", "domestic"]
-"""The API edition: V5.13 (international) or V5.7.2 (domestic)."""
+"""The API edition an account speaks: V5.13 (international) or V5.7.2 (domestic)."""
+ErrorSign = Literal["negative", "positive"]
+"""How an account's error codes read on the wire: negative as V5.13 and the domestic examples
+print them, or positive as the domestic table prints them."""
+PushBody = Literal["json", "form", "xml"]
+"""The body a push goes in: V5.13 pushes JSON; the domestic gateway can send form or XML too."""
 AuthMode = Literal["md5", "sha256", "sm3", "plaintext", "apikey"]
 """How a request may prove who it is (V5.7.2 §4): pwd hashed with a timestamp by MD5, SHA-256 or
 SM3; the plain-text password without a timestamp; or the account's apikey alone."""
@@ -92,6 +98,9 @@ class PushSettings:
     the same retry, timeout and acknowledgement settings. The loader makes it the ``url`` of
     :attr:`AccountSettings.mo_push`; a line's own settings carry None here, so that changing one
     line's URL does not touch the other line."""
+    format: PushBody = "json"
+    """The body of each push: JSON (V5.13), form with the list as JSON text (the domestic
+    manual's own example), or XML under ``<rptreq>``."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +148,9 @@ class Encryption:
 class AccountSettings:
     userid: str
     password: str
+    edition: Edition = "international"
+    error_sign: ErrorSign = "negative"
+    """``positive`` answers the domestic table's positive codes (100001...) instead."""
     auth: AuthSettings = field(default_factory=AuthSettings)
     numbers: NumberRules = "strict"
     gbk: bool = True
@@ -150,7 +162,6 @@ class AccountSettings:
     """Requests of this account in flight at once (the manual's default is 100)."""
     push: PushSettings | None = None
     """Where status reports are pushed; None leaves them for get_rpt."""
-    edition: Edition = "international"
     billing: Billing = Billing()
     endpoints: tuple[str, ...] | None = None
     """The canonical names of the endpoints it may call; None allows every one (else 100070)."""
@@ -340,15 +351,59 @@ class JournalSettings:
 
 
 @dataclass(frozen=True)
+class Template:
+    """A message template for send_template (V5.7.2 §3.5): ``{P1}`` marks a variable."""
+
+    id: str
+    text: str
+    enabled: bool = True
+    """A disabled template answers 100502."""
+    variables: frozenset[str] = field(init=False, repr=False, compare=False, metadata=NOT_A_KEY)
+    """The names of its ``{NAME}`` placeholders, read once where the scenario is loaded."""
+    _uses: tuple[str, ...] = field(init=False, repr=False, compare=False, metadata=NOT_A_KEY)
+    """Each placeholder as often as it appears."""
+
+    def __post_init__(self) -> None:
+        uses = tuple(PLACEHOLDER.findall(self.text))
+        object.__setattr__(self, "_uses", uses)
+        object.__setattr__(self, "variables", frozenset(uses))
+
+    def rendered_length(self, values: Mapping[str, str]) -> int:
+        """How long :meth:`render` would make the text, without making it: a value of a
+        megabyte in a placeholder used a hundred times must cost nothing."""
+        fixed = len(self.text) - sum(len(name) + 2 for name in self._uses)
+        return fixed + sum(len(values[name]) for name in self._uses)
+
+    def render(self, values: Mapping[str, str]) -> str:
+        """The text with each placeholder replaced by its value (all of them must be given)."""
+        return PLACEHOLDER.sub(lambda m: values[m.group(1)], self.text)
+
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]{1,32})\}")
+"""A variable in a template's text: ``{P1}``; any other brace is text."""
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str = "default"
     seed: int | None = None
     """None draws a fresh seed at start (and keeps it across resets)."""
     clock: ClockKind = "real"
-    edition: Edition = "international"
     accounts: tuple[AccountSettings, ...] = (DEFAULT_ACCOUNT,)
     reports: ReportSettings = ReportSettings()
     rules: tuple[Rule, ...] = ()
+    templates: tuple[Template, ...] = ()
+    """What send_template may name (domestic accounts only serve it)."""
     journal: JournalSettings = JournalSettings()
     warnings: tuple[str, ...] = field(default=(), compare=False, metadata=NOT_A_KEY)
     """Things that are allowed but probably not meant (``mockgateway check`` prints them)."""
+    editions: frozenset[Edition] = field(init=False, repr=False, compare=False, metadata=NOT_A_KEY)
+    """The editions its accounts speak: a path none of them serves is refused before its body is
+    read."""
+    template_ids: Mapping[str, Template] = field(
+        init=False, repr=False, compare=False, metadata=NOT_A_KEY
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "editions", frozenset(a.edition for a in self.accounts))
+        object.__setattr__(self, "template_ids", {t.id: t for t in self.templates})
