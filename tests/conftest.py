@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.web_runner import BaseRunner
 
 from mockgateway.client import BodyFormat, credentials, encode_body, form_fields, parse_answer
 from mockgateway.domain.clock import VirtualClock
 from mockgateway.domain.gateway import Gateway
 from mockgateway.domain.records import RequestRecord
 from mockgateway.endpoints import REGISTRY
-from mockgateway.http.app import create_app
+from mockgateway.http.app import create_app, make_runner
 from mockgateway.scenario import Scenario, load_text
 
 # The manual's example content: "验证码：6666，打死都不要告诉别人哦！", URL-encoded UTF-8.
@@ -77,6 +78,14 @@ class Harness:
         return list(self.gateway.requests)[-1]
 
 
+class GatewayServer(TestServer):
+    """aiohttp's test server on mockgateway's own runner (``app.make_runner``): the tests reach
+    the API the way ``mockgateway serve`` serves it, straight from the server."""
+
+    async def _make_runner(self, **kwargs: Any) -> BaseRunner:
+        return make_runner(self.app, **kwargs)
+
+
 Start = Callable[..., Awaitable[Harness]]
 
 
@@ -87,7 +96,7 @@ def start(aiohttp_client: Any) -> Start:
     async def start(scenario: str | None = None, **gateway_options: Any) -> Harness:
         chosen = load_text(scenario) if scenario else Scenario(clock="virtual", seed=7)
         gateway = Gateway(chosen, **gateway_options)
-        client = await aiohttp_client(create_app(gateway))
+        client = await aiohttp_client(GatewayServer(create_app(gateway)))
         return Harness(gateway, client)
 
     return start

@@ -34,7 +34,7 @@ from mockgateway.domain.waiters import Filter, Kind
 from mockgateway.http import control
 from mockgateway.http.app import create_app
 from mockgateway.scenario import Scenario, load_text
-from tests.conftest import Harness, Start
+from tests.conftest import GatewayServer, Harness, Start
 from tests.test_cli import READY_TIMEOUT, post_json, run_cli, serve
 
 NUMBER = "85292041234"
@@ -710,7 +710,7 @@ TOKEN = "s3cret-token"
 async def guarded(aiohttp_client: Any) -> Harness:
     """A gateway whose control API needs :data:`TOKEN`, as on a non-loopback address."""
     gateway = Gateway(Scenario(clock="virtual", seed=7))
-    client = await aiohttp_client(create_app(gateway, control_token=TOKEN))
+    client = await aiohttp_client(GatewayServer(create_app(gateway, control_token=TOKEN)))
     return Harness(gateway, client)
 
 

@@ -17,7 +17,7 @@ from aiohttp import ClientResponse
 
 from mockgateway.client import credentials
 from mockgateway.http.live import STREAMS
-from tests.conftest import MANUAL_CONTENT, Harness, Start
+from tests.conftest import MANUAL_CONTENT, GatewayServer, Harness, Start
 from tests.test_cli import post_json, serve
 
 BOUND = 10.0
@@ -305,7 +305,7 @@ async def test_at_most_so_many_streams_are_open_and_a_closed_one_frees_its_place
 async def test_streams_need_the_control_token_off_loopback(aiohttp_client: Any) -> None:
     from mockgateway.http.app import create_app
 
-    client = await aiohttp_client(create_app(control_token="s3cret"))
+    client = await aiohttp_client(GatewayServer(create_app(control_token="s3cret")))
     for path in ("/_mock/ui/events", "/_mock/ui/feed?kind=messages", "/_mock/ui/inbox.js"):
         assert (await client.get(path)).status == 401
         allowed = await client.get(path, headers={"Authorization": "Bearer s3cret"})

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from mockgateway.domain.gateway import Gateway
 from mockgateway.http import access, api, control, guards, inbox
@@ -44,9 +45,13 @@ def create_app(
     app[GATEWAY] = gateway or Gateway(scenario or Scenario())
     app[STOPPING] = Stopping()
     montnets = api.montnets
+    direct: Handler = partial(api.serve, gateway=app[GATEWAY], stopping=app[STOPPING])
     if metrics:
         tally = prometheus.install(app)
         montnets = prometheus.timed(tally, api.endpoint_of)(montnets)
+        direct = prometheus.timed(tally, api.endpoint_of)(direct)
+    guarded: Handler = partial(guards.guarded, handler=direct, seconds=client_timeout)
+    app[DIRECT] = guarded
     # Any path under the prefix, so that an unknown or mistyped one reaches the journal.
     for prefix in api.PREFIXES:
         app.router.add_route("GET", prefix + "{endpoint:[\\s\\S]*}", montnets)
@@ -56,6 +61,31 @@ def create_app(
     app.on_shutdown.append(_end_waiting)
     app.cleanup_ctx.append(_pushing)
     return app
+
+
+Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
+DIRECT: web.AppKey[Handler] = web.AppKey("direct_api")
+"""The API's handler as the runner's server calls it directly: guarded and timed."""
+
+
+class GatewayRunner(web.AppRunner):
+    """An app runner whose server hands a request under ``/sms/v2/std/`` (or ``v1``) straight to
+    the API's handler: no route to resolve, no middleware chain, the work a static stub does.
+    Everything else (the control API, the inbox, a request with ``Expect: 100-continue``) goes
+    through the app as usual."""
+
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        routed = server.request_handler
+        direct = self.app[DIRECT]
+
+        async def dispatch(request: web.BaseRequest) -> web.StreamResponse:
+            if request.path.startswith(api.PREFIXES) and hdrs.EXPECT not in request.headers:
+                return await direct(request)
+            return await routed(request)
+
+        server.request_handler = dispatch
+        return server
 
 
 def make_runner(app: web.Application, **options: Any) -> web.AppRunner:
@@ -69,7 +99,7 @@ def make_runner(app: web.Application, **options: Any) -> web.AppRunner:
         "shutdown_timeout": SHUTDOWN_GRACE,
         **options,
     }
-    return web.AppRunner(app, **settings)
+    return GatewayRunner(app, **settings)
 
 
 async def _end_waiting(app: web.Application) -> None:

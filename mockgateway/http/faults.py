@@ -10,7 +10,7 @@ import math
 
 from aiohttp import web
 
-from mockgateway.http.keys import STOPPING
+from mockgateway.http.stopping import Stopping
 from mockgateway.scenario.model import Fault
 
 GARBAGE = b'\x1f\x8b\x00<html>\xff\xfe{"result":0,"desc":\x00\x00'
@@ -29,10 +29,13 @@ _REASONS = {
 _PAGE = "<html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>"
 
 
-async def apply(request: web.Request, fault: Fault, answer: web.Response) -> web.StreamResponse:
-    """The answer as the fault leaves it; ``answer`` is what would have been sent."""
+async def apply(
+    request: web.BaseRequest, fault: Fault, answer: web.Response, stopping: Stopping
+) -> web.StreamResponse:
+    """The answer as the fault leaves it; ``answer`` is what would have been sent. Delays and
+    stalls end when the gateway stops (``stopping``)."""
     if fault.kind == "delay":
-        await request.app[STOPPING].sleep(fault.seconds)
+        await stopping.sleep(fault.seconds)
         return answer
     if fault.kind == "http_status":
         reason = f"{fault.http_status} {_REASONS.get(fault.http_status, 'Error')}"
@@ -48,11 +51,11 @@ async def apply(request: web.Request, fault: Fault, answer: web.Response) -> web
             body=body[: len(body) // 2], headers={"Content-Type": answer.content_type}
         )
     if fault.kind == "stall":
-        await request.app[STOPPING].sleep(fault.seconds)
+        await stopping.sleep(fault.seconds)
     return _drop(request)
 
 
-def _drop(request: web.Request) -> web.StreamResponse:
+def _drop(request: web.BaseRequest) -> web.StreamResponse:
     """Close the connection without a byte of answer; the client sees a disconnect."""
     transport = request.transport
     if transport is not None:
