@@ -19,7 +19,8 @@ import traceback
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mockgateway.domain.events import Listener
@@ -304,7 +305,7 @@ def _serve(
     _log_one_line_each(as_json=options.log == "json")
     _raise_file_limit()
     try:
-        asyncio.run(_run(host, port, scenario, options))
+        event_loop_runner()(_run(host, port, scenario, options))
     except OSError as error:
         print(f"mockgateway: cannot listen on {host}:{port}: {error.strerror}", file=sys.stderr)
         return 2
@@ -357,6 +358,20 @@ async def _run(host: str, port: int, scenario: Scenario, options: ServeOptions) 
         f"{gateway.pending_mos()} MO items not yet collected or pushed",
         flush=True,
     )
+
+
+def event_loop_runner() -> Callable[[Coroutine[Any, Any, None]], None]:
+    """``uvloop.run`` when uvloop is installed (the ``fast`` extra: about a fifth less CPU per
+    request), else ``asyncio.run``; ``MOCKGATEWAY_LOOP=asyncio`` chooses asyncio's own loop."""
+    if os.environ.get("MOCKGATEWAY_LOOP", "auto") != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            run: Callable[[Coroutine[Any, Any, None]], None] = uvloop.run
+            return run
+    return asyncio.run
 
 
 class OneLineFormatter(logging.Formatter):

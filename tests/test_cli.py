@@ -67,8 +67,13 @@ def health(url: str) -> dict[str, object]:
         return answer
 
 
-def test_serve_on_port_zero_answers_and_stops_cleanly_on_sigterm() -> None:
-    with serve("--port", "0") as (process, url):
+@pytest.mark.parametrize("loop", ["auto", "asyncio"])
+def test_serve_on_port_zero_answers_and_stops_cleanly_on_sigterm(loop: str) -> None:
+    """On uvloop where it is installed (the ``fast`` extra, in the test extra too), else, or
+    with ``MOCKGATEWAY_LOOP=asyncio``, on asyncio's own loop."""
+    with serve("--port", "0", env={"MOCKGATEWAY_LOOP": loop}) as (process, url):
+        with open(f"/proc/{process.pid}/maps") as maps:
+            assert ("uvloop" in maps.read()) == (loop == "auto")
         host_port = url.removeprefix("http://")
         assert host_port.startswith("127.0.0.1:") and int(host_port.split(":")[1]) > 0
         answer = post_json(
