@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import importlib.util
 import json
 import os
 import platform
@@ -115,14 +116,15 @@ def process(*args: str, env: dict[str, str] | None = None) -> Iterator[Server]:
 
 
 @contextmanager
-def gateway(scenario: str = BENCH_SCENARIO, *extra: str) -> Iterator[Server]:
-    """``mockgateway serve``, the real CLI, on ``scenario``."""
+def gateway(scenario: str = BENCH_SCENARIO, *, loop: str = "asyncio") -> Iterator[Server]:
+    """``mockgateway serve``, the real CLI, on ``scenario``; on asyncio's own loop (the default
+    install) unless ``loop`` is ``auto`` (uvloop, the ``fast`` extra, where installed)."""
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
         f.write(scenario)
     try:
         args = ("-m", "mockgateway", "serve", "--port", "0", "--log", "none", "--scenario", f.name)
-        with process(*args, *extra) as server:
-            server.name = "mockgateway"
+        with process(*args, env={"MOCKGATEWAY_LOOP": loop}) as server:
+            server.name = "mockgateway" if loop == "asyncio" else "mockgateway + uvloop"
             yield server
     finally:
         os.unlink(f.name)
@@ -416,6 +418,8 @@ def send_single(rounds: int, seconds: float, *, peer: bool, variants: bool) -> l
             )
             nometrics.name = "mockgateway, metrics off"
             servers.append(nometrics)
+            if importlib.util.find_spec("uvloop") is not None:
+                servers.append(stack.enter_context(gateway(loop="auto")))
         note = ""
         jar = wiremock_jar() if peer else "not run (--quick)"
         if isinstance(jar, Path):
@@ -443,6 +447,13 @@ def send_single(rounds: int, seconds: float, *, peer: bool, variants: bool) -> l
             f"{off:.1f} µs ({result.spread('mockgateway, metrics off')}) | "
             f"{result.rps('mockgateway, metrics off'):,.0f} req/s | metrics cost "
             f"{gw - off:+.1f} µs a request | |"
+        )
+    if "mockgateway + uvloop" in result.runs:
+        fast = result.cpu("mockgateway + uvloop")
+        rows.append(
+            f"| mockgateway on uvloop (`pip install 'mockgateway[fast]'`) | **{fast:.1f} µs** "
+            f"({result.spread('mockgateway + uvloop')}) | {result.rps('mockgateway + uvloop'):,.0f}"
+            f" req/s | **{fast / floor:.2f}x** the bare handler | |"
         )
     peers = [name for name in result.runs if name.startswith("WireMock")]
     for name in peers:

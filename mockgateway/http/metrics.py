@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,8 @@ from mockgateway.protocol.push import KINDS as PUSH_KINDS
 if TYPE_CHECKING:
     from mockgateway.domain.gateway import Gateway
 
+_PENDING = ReportState.PENDING
+
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Seconds; a mock answers in a millisecond unless a scenario delays it."""
 
@@ -56,55 +59,64 @@ def rejection_kind(record: RequestRecord) -> str:
 
 
 class Tally(Listener):
-    """Counts kept as the gateway tells of them."""
+    """Counts kept as the gateway tells of them: one ``Counter`` increment a happening, keyed
+    by what the happening already holds (an int result, an enum state), turned into label
+    text only at scrape time."""
 
     def __init__(self) -> None:
-        self.requests: dict[tuple[str, str], int] = {}
-        self.rejections: dict[str, int] = {}
-        self.messages: dict[str, int] = {}
-        self.segments: dict[str, int] = {}
-        self.reports: dict[str, int] = {}
-        self.mos: dict[str, int] = {}
-        self.pushes: dict[tuple[str, str], int] = {}
+        self._requests: Counter[tuple[str, int | None]] = Counter()
+        self.rejections: Counter[str] = Counter()
+        self.messages: Counter[str] = Counter()
+        self.segments: Counter[str] = Counter()
+        self._reports: Counter[ReportState] = Counter()
+        self._mos: Counter[ReportState] = Counter()
+        self.pushes: Counter[tuple[str, str]] = Counter()
         """(kind, outcome)."""
         self.latency: dict[str, list[int]] = {}
         """Per endpoint: a count per bucket (the last one for +Inf), not yet cumulative."""
         self.latency_sum: dict[str, float] = {}
 
+    @property
+    def requests(self) -> dict[tuple[str, str], int]:
+        """By (endpoint, result as text: ``none`` when no result was decided)."""
+        return {
+            (endpoint, "none" if result is None else str(result)): count
+            for (endpoint, result), count in self._requests.items()
+        }
+
+    @property
+    def reports(self) -> dict[str, int]:
+        return {state.value: count for state, count in self._reports.items()}
+
+    @property
+    def mos(self) -> dict[str, int]:
+        return {state.value: count for state, count in self._mos.items()}
+
     def request_added(self, record: RequestRecord) -> None:
-        result = "none" if record.result is None else str(record.result)
-        key = (record.endpoint, result)
-        self.requests[key] = self.requests.get(key, 0) + 1
-        if not record.accepted:
-            kind = rejection_kind(record)
-            self.rejections[kind] = self.rejections.get(kind, 0) + 1
+        self._requests[record.endpoint, record.result] += 1
+        if record.result != 0:
+            self.rejections[rejection_kind(record)] += 1
 
     def message_added(self, message: Message) -> None:
-        self.messages[message.endpoint] = self.messages.get(message.endpoint, 0) + 1
-        encoding = message.encoding
-        self.segments[encoding] = self.segments.get(encoding, 0) + message.segments
+        self.messages[message.endpoint] += 1
+        self.segments[message.encoding] += message.segments
 
     def report_scheduled(self, report: Report) -> None:
-        state = ReportState.PENDING.value
-        self.reports[state] = self.reports.get(state, 0) + 1
+        self._reports[_PENDING] += 1
 
     def report_moved(self, report: Report, before: ReportState) -> None:
-        state = report.state.value
-        self.reports[state] = self.reports.get(state, 0) + 1
+        self._reports[report.state] += 1
 
     def mo_scheduled(self, mo: Mo) -> None:
-        state = ReportState.PENDING.value
-        self.mos[state] = self.mos.get(state, 0) + 1
+        self._mos[_PENDING] += 1
 
     def mo_moved(self, mo: Mo, before: ReportState) -> None:
-        state = mo.state.value
-        self.mos[state] = self.mos.get(state, 0) + 1
+        self._mos[mo.state] += 1
 
     def push_changed(self, attempt: PushAttempt) -> None:
         if attempt.outcome == "in flight":
             return
-        key = (attempt.kind, "acknowledged" if attempt.acknowledged else "failed")
-        self.pushes[key] = self.pushes.get(key, 0) + 1
+        self.pushes[attempt.kind, "acknowledged" if attempt.acknowledged else "failed"] += 1
 
     def observe(self, endpoint: str, seconds: float) -> None:
         counts = self.latency.get(endpoint)

@@ -7,8 +7,10 @@ times with :func:`format_moment`, the client and the push sign with :func:`forma
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 TIMESTAMP_FORM = "%m%d%H%M%S"
@@ -25,6 +27,13 @@ def format_timestamp(moment: datetime) -> str:
 
 def format_moment(epoch: float, zone: tzinfo) -> str:
     """``YYYY-MM-DD HH:MM:SS``, the manual's ``stime``/``rtime`` form."""
+    return _second(math.floor(epoch), zone)
+
+
+@lru_cache(maxsize=4096)
+def _second(epoch: int, zone: tzinfo) -> str:
+    """Cached by whole second: a batch's reports, and a get_rpt's or a push's 500, share a few
+    seconds, and formatting a date is the dearest part of writing a report."""
     return datetime.fromtimestamp(epoch, zone).strftime(MOMENT_FORM)
 
 
