@@ -7,13 +7,20 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
+from functools import cache
 
 from mockgateway.domain.push import Move, Outbox, PushLine
 from mockgateway.domain.records import Mo, Report, RequestRecord
 from mockgateway.protocol.errors import Dialect
 from mockgateway.protocol.push import MOS
 from mockgateway.protocol.times import zone_of
-from mockgateway.scenario.model import AccountSettings
+from mockgateway.scenario.model import AccountSettings, Edition, ErrorSign
+
+
+@cache
+def _dialect(edition: Edition, sign: ErrorSign) -> Dialect:
+    """One (immutable) dialect of each kind, not one a request."""
+    return Dialect(edition, sign)
 
 
 @dataclass(eq=False)
@@ -49,7 +56,7 @@ class AccountState:
     @property
     def dialect(self) -> Dialect:
         """How its answers read: its edition's codes and texts, its sign."""
-        return Dialect(self.settings.edition, self.settings.error_sign)
+        return _dialect(self.settings.edition, self.settings.error_sign)
 
     def rebind(self, settings: AccountSettings) -> None:
         """The account under a replaced scenario's settings: its outboxes and push lines stay

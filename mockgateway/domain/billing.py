@@ -8,6 +8,7 @@ balance (the default) is never charged and shows :data:`~mockgateway.scenario.mo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -43,14 +44,15 @@ def money(balance: int, price: float) -> str:
     return f"{amount:f}"
 
 
-def charge(account: AccountState, units: int, what: str) -> None:
-    """Take ``units`` from the balance, or refuse the whole send (``what`` says what it is)."""
+def charge(account: AccountState, units: int, what: Callable[[], str]) -> None:
+    """Take ``units`` from the balance, or refuse the whole send (``what()`` says what it is:
+    worded only then)."""
     if account.balance is None:
         return
     if units > account.balance:
         raise GatewayError(
             Code.ARREARS,
-            f"the send costs {units} units ({what}, one unit a segment); account "
+            f"the send costs {units} units ({what()}, one unit a segment); account "
             f"{account.userid} has {account.balance} left: nothing was accepted",
         )
     account.balance -= units

@@ -34,7 +34,7 @@ class MsgidAllocator:
         across requests, which the manual never promises.
         """
         first = self._next
-        self._next = first + count + self._rng.randrange(1, 64)
+        self._next = first + count + 1 + self._rng.getrandbits(6)
         return first
 
 
