@@ -16,5 +16,5 @@ USER mockgateway
 ENV MOCKGATEWAY_HOST=0.0.0.0 MOCKGATEWAY_PORT=7891 MOCKGATEWAY_CONTROL_TOKEN=""
 EXPOSE 7891
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:7891/_mock/health', timeout=2)"
+    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/_mock/health' % os.environ.get('MOCKGATEWAY_PORT', '7891'), timeout=2)"
 CMD ["mockgateway", "serve"]

@@ -136,12 +136,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check(files: list[str]) -> int:
-    from mockgateway.scenario import ScenarioError, load_file
+    from mockgateway.scenario import ScenarioError
+    from mockgateway.scenario.sources import resolve
 
     failed = False
     for name in files:
-        try:
-            scenario = load_file(name)
+        try:  # a file, or a ready-made scenario's name, as everywhere a scenario is named
+            scenario = resolve(name).load()
         except ScenarioError as error:
             failed = True
             for problem in error.problems:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
+from mockgateway.protocol.errors import is_client_mistake
+
 if TYPE_CHECKING:
     from mockgateway.client import BodyFormat, MontnetsClient
 
@@ -65,8 +67,9 @@ class ApiCall:
 
     @property
     def client_error(self) -> bool:
-        """Rejected for the client's own mistake, not by a rule (what strict mode fails on)."""
-        return self.rule is None and not self.accepted
+        """Rejected for the client's own mistake (what strict mode fails on): not by a rule, and
+        not for the balance a test set (account in arrears is a state, not a mistake)."""
+        return self.rule is None and not self.accepted and is_client_mistake(self.result)
 
 
 class CallLog(Sequence[ApiCall]):
@@ -159,7 +162,11 @@ class MockGateway:
 
     def rejected(self) -> list[dict[str, Any]]:
         """Requests rejected for the client's own mistakes (not answers forced by a rule)."""
-        return [r for r in self.requests(accepted="false") if r["rule"] is None]
+        return [
+            r
+            for r in self.requests(accepted="false")
+            if r["rule"] is None and is_client_mistake(r["result"])
+        ]
 
     def calls(self, **filters: Any) -> CallLog:
         """API requests as typed records, with ``called``, ``call_count`` and ``last``; the

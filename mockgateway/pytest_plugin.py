@@ -150,8 +150,11 @@ def _fail_on_rejections(gateway: MockGateway) -> None:
     try:
         gateway.assert_no_rejections()
     except AssertionError as failed:
-        hint = "(expected? mark the test with @pytest.mark.mockgateway(strict=False))"
-        pytest.fail(f"{failed}\n{hint}", pytrace=False)
+        message = str(failed)
+    else:
+        return
+    hint = "(expected? mark the test with @pytest.mark.mockgateway(strict=False))"
+    pytest.fail(f"{message}\n{hint}", pytrace=False)
 
 
 class GatewayFactory(Protocol):

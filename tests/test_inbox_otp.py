@@ -44,6 +44,9 @@ def test_a_code_is_found(text: str, code: str) -> None:
         "Ref ABC1234 and x9999",  # digits glued to letters
         "code 1234567890",  # ten digits
         "barcode AB12CD",  # "barcode" is not "code", and letters need a keyword
+        "【梦网科技】您的订单201701已受理",  # the manual's template: an order number
+        "order #12345 ships",  # named as an order
+        "your account 123456 was charged",  # named as an account
     ],
 )
 def test_no_code_is_made_up(text: str) -> None:

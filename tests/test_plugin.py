@@ -229,3 +229,26 @@ def test_the_next_test_has_none(mockgateway):
 """,
     )
     result.assert_outcomes(passed=3)
+
+
+def test_an_account_out_of_credit_is_not_a_client_mistake(pytester: pytest.Pytester) -> None:
+    """A test that runs a client out of credit (set_balance) passes in strict mode; the failure
+    message of a real mistake is printed once, not chained twice."""
+    result = run(
+        pytester,
+        """
+from helpers import send
+
+def test_out_of_credit(mockgateway):
+    mockgateway.set_balance(1)
+    assert send(mockgateway.url, "85292041234")["result"] == 0
+    assert send(mockgateway.url, "85292041234")["result"] == -100003
+
+def test_sloppy(mockgateway):
+    assert send(mockgateway.url, "85292041234", pwd="x" * 32)["result"] == -100001
+""",
+    )
+    result.assert_outcomes(passed=2, errors=1)
+    output = result.stdout.str()
+    assert output.count("POST /sms/v2/std/send_single (json): result -100001") == 1
+    assert "During handling of the above exception" not in output

@@ -52,7 +52,7 @@ def charge(account: AccountState, units: int, what: Callable[[], str]) -> None:
     if units > account.balance:
         raise GatewayError(
             Code.ARREARS,
-            f"the send costs {units} units ({what()}, one unit a segment); account "
-            f"{account.userid} has {account.balance} left: nothing was accepted",
+            f"the send costs {units} unit{'s' * (units != 1)} ({what()}, one unit a segment); "
+            f"account {account.userid} has {account.balance} left: nothing was accepted",
         )
     account.balance -= units

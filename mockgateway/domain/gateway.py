@@ -230,6 +230,7 @@ class Gateway:
         if account is not None:
             answer.dialect = account.dialect
             record.edition = account.settings.edition
+            record.userid = record.userid or account.userid  # a rule's answer names it too
         answer.code = answer.dialect.result(answer.code)
         if answer.unserved is not None:
             record.http_status = 404

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from mockgateway.protocol.errors import is_client_mistake
 from mockgateway.protocol.reports import segment_msgid
 from mockgateway.scenario.model import Edition
 
@@ -219,8 +220,9 @@ class RequestRecord:
     @property
     def client_error(self) -> bool:
         """Rejected for the client's own mistake, not by a rule (what strict mode fails on): a
-        Montnets code, or a 404 for an endpoint that does not exist."""
-        return self.rule is None and not self.accepted
+        Montnets code, or a 404 for an endpoint that does not exist; an account in arrears is a
+        state a test set, not a mistake."""
+        return self.rule is None and not self.accepted and is_client_mistake(self.result)
 
 
 @dataclass(slots=True)

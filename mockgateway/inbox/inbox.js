@@ -618,7 +618,7 @@ async function refreshMos() {
   } catch (error) {
     if (error.status === 404) {
       mosAvailable = false;
-      section.note = "This gateway has no MOs yet (GET /_mock/mos answered 404): MO support comes in a later version.";
+      section.note = "This gateway lists no MOs (GET /_mock/mos answered 404): an older mockgateway?";
       section.clear();
       section.show();
       disableMo("This gateway cannot take MOs yet: POST /_mock/mo does not exist in this version.");

@@ -295,3 +295,9 @@ _DOMESTIC = frozenset(
 def is_domestic(code: int) -> bool:
     """Whether the domestic V5.7.2 table lists ``code``, printed positive or negative."""
     return abs(code) in _DOMESTIC
+
+
+def is_client_mistake(code: int | None) -> bool:
+    """Whether a refusal with ``code`` (either sign) is the client's own mistake, what strict
+    mode fails a test on. An account in arrears is not: the balance is a state a test set."""
+    return abs(code or 0) != -Code.ARREARS

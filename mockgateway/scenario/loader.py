@@ -334,7 +334,7 @@ def _check_mo_editions(
 def _account(c: _Check, path: Path_, raw: Any, base: AccountSettings) -> AccountSettings:
     fields = c.mapping(path, raw, keys(AccountSettings))
     userid = c.string((*path, "userid"), fields.get("userid"), "")
-    if not userid:
+    if not userid and not fields.get("userid"):  # a userid of the wrong type is named already
         c.fail(path, "an account needs a userid")
     elif len(userid) > 6 or userid != userid.upper():
         c.fail(
@@ -342,7 +342,7 @@ def _account(c: _Check, path: Path_, raw: Any, base: AccountSettings) -> Account
             f"{userid!r}: the manual's userids are at most 6 uppercase characters",
         )
     password = c.string((*path, "password"), fields.get("password"), "")
-    if not password:
+    if not password and not fields.get("password"):  # a number is named already: quote it
         c.fail(path, "an account needs a password")
     apikey = _apikey(c, (*path, "apikey"), fields.get("apikey"))
     settings = replace(base, userid=userid, password=password, apikey=apikey)

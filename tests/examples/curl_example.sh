@@ -4,6 +4,9 @@
 set -euo pipefail
 url=${1:-http://127.0.0.1:7891}
 
+# Start from a clean journal: a wait counts from the last reset.
+curl -sf -X POST "$url/_mock/reset" > /dev/null
+
 # Sign the request by the manual's rule: md5(USERID + "00000000" + password + MMDDHHMMSS).
 ts=$(date +%m%d%H%M%S)
 pwd=$(printf 'J1000300000000111111%s' "$ts" | md5sum | cut -d' ' -f1)
