@@ -12,18 +12,21 @@ from mockgateway.domain.queries import (
     ReportQuery,
     RequestQuery,
 )
-from mockgateway.domain.records import Message, PushAttempt, Report, ReportState, RequestRecord
+from mockgateway.domain.records import (
+    Message,
+    PushAttempt,
+    Report,
+    ReportState,
+    RequestRecord,
+    Submission,
+)
 from tests.conftest import Harness
 
 
 def message(mobile: str = "85292041234", at: float = 100.0, **extra: str) -> Message:
     given = {"userid": "J10003", "custid": "c1", **extra}
-    return Message(
-        msgid=1,
+    sent = Submission(
         userid=given["userid"],
-        mobile=mobile,
-        mobile_digits=mobile.lstrip("+0"),
-        countrycode=852,
         content="hi",
         encoding="gsm7",
         segments=1,
@@ -36,6 +39,9 @@ def message(mobile: str = "85292041234", at: float = 100.0, **extra: str) -> Mes
         format="json",
         submitted_at=at,
         request_id=1,
+    )
+    return Message(
+        msgid=1, mobile=mobile, mobile_digits=mobile.lstrip("+0"), countrycode=852, sent=sent
     )
 
 

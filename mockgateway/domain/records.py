@@ -89,14 +89,12 @@ class Report:
 
 
 @dataclass(slots=True)
-class Message:
-    """One accepted message to one number (a batch of N numbers makes N messages)."""
+class Submission:
+    """What the messages of one request, or of one item of it, have in common: held once
+    however many numbers share it, so that a message costs its own few fields (a batch of a
+    thousand numbers is a thousand small messages and one submission)."""
 
-    msgid: int
     userid: str
-    mobile: str
-    mobile_digits: str
-    countrycode: int
     content: str
     encoding: str
     segments: int
@@ -112,12 +110,84 @@ class Message:
     request_id: int
     warnings: tuple[str, ...] = ()
     """Shared by every message of one request."""
-    rule: str | None = None
-    """The scenario rule that fixed its reports, if any."""
     edition: Edition = "international"
     """The edition it was accepted in: its reports' msgids and fields follow it."""
+
+
+@dataclass(slots=True)
+class Message:
+    """One accepted message to one number (a batch of N numbers makes N messages): its own
+    msgid, number, rule and report tally, and the :class:`Submission` it shares."""
+
+    msgid: int
+    mobile: str
+    mobile_digits: str
+    countrycode: int
+    sent: Submission
+    rule: str | None = None
+    """The scenario rule that fixed its reports, if any."""
     tally: int = 0
     """Its reports per state (kept by :attr:`Report.state`), so it need not list them."""
+
+    @property
+    def userid(self) -> str:
+        return self.sent.userid
+
+    @property
+    def content(self) -> str:
+        return self.sent.content
+
+    @property
+    def encoding(self) -> str:
+        return self.sent.encoding
+
+    @property
+    def segments(self) -> int:
+        return self.sent.segments
+
+    @property
+    def charset(self) -> str:
+        return self.sent.charset
+
+    @property
+    def custid(self) -> str:
+        return self.sent.custid
+
+    @property
+    def exdata(self) -> str:
+        return self.sent.exdata
+
+    @property
+    def svrtype(self) -> str:
+        return self.sent.svrtype
+
+    @property
+    def exno(self) -> str:
+        return self.sent.exno
+
+    @property
+    def endpoint(self) -> str:
+        return self.sent.endpoint
+
+    @property
+    def format(self) -> str:
+        return self.sent.format
+
+    @property
+    def submitted_at(self) -> float:
+        return self.sent.submitted_at
+
+    @property
+    def request_id(self) -> int:
+        return self.sent.request_id
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.sent.warnings
+
+    @property
+    def edition(self) -> Edition:
+        return self.sent.edition
 
     def report_state(self) -> str:
         """``none``, one state every report is in, or ``mixed``."""
@@ -127,7 +197,9 @@ class Message:
         return present[0].value if len(present) == 1 else "mixed"
 
     def size(self) -> int:
-        return MESSAGE_BYTES + 2 * len(self.content)
+        """Bytes it holds, roughly, for the journal's byte limit: its content counted in full
+        for each message, so the limit holds whether or not a submission is shared."""
+        return MESSAGE_BYTES + 2 * len(self.sent.content)
 
 
 @dataclass(slots=True)

@@ -22,7 +22,7 @@ from mockgateway.domain.inbound import Inbound
 from mockgateway.domain.journal import Journal
 from mockgateway.domain.msgids import Msgids
 from mockgateway.domain.outcomes import INVALID_NUMBER, NOT_A_MOBILE, failing
-from mockgateway.domain.records import Message
+from mockgateway.domain.records import Message, Submission
 from mockgateway.domain.reporting import Reporting
 from mockgateway.protocol import content, crypto, fields, mobiles
 from mockgateway.protocol.codec import Fields, FieldValue, Format
@@ -249,30 +249,31 @@ class Sending:
         shared_warnings = tuple(record.warnings)
         edition = account.settings.edition
         messages: list[Message] = []
+        submissions: dict[tuple[str, str, str, str, str, str], Submission] = {}
         for offset, part in enumerate(parts):
             number, text = part.number, part.content.text
-            split = splits[text]
-            message = Message(
-                msgid=first + offset,
-                userid=account.userid,
-                mobile=number.sent,
-                mobile_digits=number.digits,
-                countrycode=number.countrycode,
-                content=text,
-                encoding=split.encoding,
-                segments=split.segments,
-                charset=part.content.charset,
-                custid=part.custid or custid,
-                exdata=part.exdata,
-                svrtype=part.svrtype,
-                exno=part.exno,
-                endpoint=request.endpoint.name,
-                format=request.format.value,
-                submitted_at=now,
-                request_id=record.id,
-                warnings=shared_warnings,
-                edition=edition,
-            )
+            shared = (text, part.content.charset, part.custid, part.exdata, part.svrtype, part.exno)
+            sent = submissions.get(shared)
+            if sent is None:
+                split = splits[text]
+                sent = submissions[shared] = Submission(
+                    userid=account.userid,
+                    content=text,
+                    encoding=split.encoding,
+                    segments=split.segments,
+                    charset=part.content.charset,
+                    custid=part.custid or custid,
+                    exdata=part.exdata,
+                    svrtype=part.svrtype,
+                    exno=part.exno,
+                    endpoint=request.endpoint.name,
+                    format=request.format.value,
+                    submitted_at=now,
+                    request_id=record.id,
+                    warnings=shared_warnings,
+                    edition=edition,
+                )
+            message = Message(first + offset, number.sent, number.digits, number.countrycode, sent)
             covered = rule is not None and rule.when.covers(number)
             chosen = override if covered else None
             if covered and rule is not None and (override is not None or reply is not None):
