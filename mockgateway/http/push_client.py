@@ -14,6 +14,7 @@ import json
 import aiohttp
 
 from mockgateway.domain.push import Delivery
+from mockgateway.http.tls import verifying_context
 from mockgateway.protocol.push import Encoded
 
 MAX_ANSWER = 64 * 1024
@@ -33,8 +34,11 @@ class PushClient:
 
     async def send(self, url: str, body: Encoded, timeout: float) -> Delivery:
         try:
+            # aiohttp's own default context may hold no certificates (see tls.py)
+            tls = await verifying_context() if url[:6].lower() == "https:" else False
             async with self._session.post(
                 url,
+                ssl=tls,
                 data=body.data,
                 headers={"Content-Type": body.content_type},
                 timeout=aiohttp.ClientTimeout(total=timeout),
@@ -59,6 +63,12 @@ class PushClient:
                 return Delivery(response.status, answer)
         except TimeoutError:
             return Delivery(None, error=f"no answer within the timeout ({timeout:g} s)")
+        except aiohttp.ClientConnectorCertificateError as exc:
+            return Delivery(
+                None,
+                error=f"the receiver's certificate is not trusted ({exc.certificate_error}); "
+                "the gateway trusts the default authorities and SSL_CERT_FILE",
+            )
         except aiohttp.ClientConnectorError as exc:
             return Delivery(None, error=f"cannot connect: {exc.os_error.strerror or exc}")
         except (aiohttp.ClientError, OSError, asyncio.IncompleteReadError) as exc:
