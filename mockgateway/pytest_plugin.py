@@ -11,7 +11,8 @@ Fixtures:
 
 ``--mockgateway-report=FILE.html`` writes the inbox as one file at the end of the session: every
 request each test sent through the ``mockgateway`` fixture, named by its test
-(:mod:`mockgateway.inbox.recording`).
+(:mod:`mockgateway.inbox.recording`). Under pytest-xdist each worker runs its own gateway and
+writes its own file, ``FILE-gw0.html`` and so on.
 
 Strict mode (on by default; ``MOCKGATEWAY_STRICT=0`` or ``strict=False`` in the marker turns it
 off): a request the gateway rejected for the client's own mistake fails the test at teardown,
@@ -55,12 +56,42 @@ def pytest_configure(config: pytest.Config) -> None:
         "name, a path, or YAML text) and/or let it send rejected requests without failing",
     )
     path = config.getoption(REPORT_OPTION, None)
-    if path:
-        from mockgateway.inbox.recording import SessionRecording
+    if not path:
+        return
+    if _distributing(config):  # the workers run the tests, each with its gateway: they write
+        config.pluginmanager.register(_WorkersWrite(_per_worker(path, "gw*")), "mockgateway-report")
+        return
+    from mockgateway.inbox.recording import SessionRecording
 
-        recording = SessionRecording()
-        config.stash[RECORDING] = recording
-        config.pluginmanager.register(_ReportWriter(path, recording), "mockgateway-report")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    recording = SessionRecording()
+    config.stash[RECORDING] = recording
+    written = _per_worker(path, worker) if worker else path
+    config.pluginmanager.register(_ReportWriter(written, recording), "mockgateway-report")
+
+
+def _distributing(config: pytest.Config) -> bool:
+    """Whether this is pytest-xdist's controller, handing the tests to worker processes."""
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
+def _per_worker(path: str, worker: str) -> str:
+    """``inbox.html`` as worker ``gw1`` writes it: ``inbox-gw1.html``."""
+    file = Path(path)
+    return str(file.with_name(f"{file.stem}-{worker}{file.suffix}"))
+
+
+class _WorkersWrite:
+    """In xdist's controller: says where the workers' reports are, and writes none itself."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        terminalreporter.write_line(
+            f"mockgateway report: one file per worker, {self.pattern} (each worker runs its own "
+            "gateway)"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -187,6 +187,25 @@ def test_fails_after_sending(mockgateway):
     assert data["source"] == "pytest session" and data["scenario"] == "default"
 
 
+def test_under_xdist_each_worker_writes_its_own_file(pytester: pytest.Pytester) -> None:
+    sent = [f"8529204123{i}" for i in range(6)]
+    tests = "from helpers import send\n" + "".join(
+        f"\ndef test_{i}(mockgateway):\n    assert send(mockgateway.url, {n!r})['result'] == 0\n"
+        for i, n in enumerate(sent)
+    )
+    result = run(pytester, tests, "-n", "2", "--mockgateway-report=out/inbox.html")
+    result.assert_outcomes(passed=6)
+    result.stdout.fnmatch_lines(["mockgateway report: one file per worker, *out/inbox-gw*.html*"])
+    written = sorted(p.name for p in (pytester.path / "out").iterdir())
+    assert written == ["inbox-gw0.html", "inbox-gw1.html"], "none by the controller"
+    found = [
+        m["mobile"]
+        for name in written
+        for m in embedded((pytester.path / "out" / name).read_text("utf-8"))["messages"]
+    ]
+    assert sorted(found) == sent, "every message in one worker's file, none twice"
+
+
 def test_without_the_option_nothing_is_recorded_or_written(pytester: pytest.Pytester) -> None:
     result = run(
         pytester,
