@@ -147,6 +147,8 @@ def _check(files: list[str]) -> int:
             failed = True
             for problem in error.problems:
                 print(problem, file=sys.stderr)
+            for warning in error.warnings:
+                print(f"warning: {warning}", file=sys.stderr)
         else:
             for warning in scenario.warnings:
                 print(f"warning: {warning}", file=sys.stderr)

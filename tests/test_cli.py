@@ -201,6 +201,15 @@ def test_check_warns_about_codes_in_neither_table_but_passes(tmp_path: Path) -> 
     assert f"warning: {odd}:2: rules.0.respond.result: -42 is in neither" in result.stderr
 
 
+def test_check_shows_the_warnings_of_a_file_with_problems_too(tmp_path: Path) -> None:
+    both = tmp_path / "both.yaml"
+    both.write_text("rules:\n  - respond: {result: -42}\nseed: many\n")
+    result = run_cli("check", str(both))
+    assert result.returncode == 1
+    assert f"{both}:3: seed:" in result.stderr
+    assert f"warning: {both}:2: rules.0.respond.result: -42 is in neither" in result.stderr
+
+
 def test_sigterm_lets_a_push_in_flight_end_and_counts_what_was_not_delivered(
     tmp_path: Path,
 ) -> None:

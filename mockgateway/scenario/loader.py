@@ -64,9 +64,11 @@ class Problem:
 class ScenarioError(Exception):
     """A scenario that cannot be used, with every problem found in it."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+        self.warnings = warnings or []
+        """What was found besides the problems (``mockgateway check`` shows both at once)."""
 
 
 def load_file(path: str | Path) -> Scenario:
@@ -117,9 +119,9 @@ def load_text(text: str, *, source: str = "<scenario>", default_name: str = "sce
     check = _Check(source, read.lines)
     check.problems.extend(Problem(source, line, message) for line, message in read.problems)
     scenario = _scenario(check, {} if read.data is None else read.data, default_name)
-    if check.problems:
-        raise ScenarioError(sorted(check.problems, key=lambda p: p.line))
     warnings = sorted(check.warnings, key=lambda p: p.line)
+    if check.problems:
+        raise ScenarioError(sorted(check.problems, key=lambda p: p.line), warnings)
     return replace(scenario, warnings=tuple(str(w) for w in warnings))
 
 
