@@ -141,17 +141,17 @@ def _check(files: list[str]) -> int:
 
     failed = False
     for name in files:
+        problems: list[str] = []
         try:  # a file, or a ready-made scenario's name, as everywhere a scenario is named
-            scenario = resolve(name).load()
+            warnings = list(resolve(name).load().warnings)
         except ScenarioError as error:
+            problems = [str(p) for p in error.problems]
+            warnings = [str(w) for w in error.warnings]
+        for line in problems + [f"warning: {w}" for w in warnings]:
+            print(line, file=sys.stderr)
+        if problems:
             failed = True
-            for problem in error.problems:
-                print(problem, file=sys.stderr)
-            for warning in error.warnings:
-                print(f"warning: {warning}", file=sys.stderr)
         else:
-            for warning in scenario.warnings:
-                print(f"warning: {warning}", file=sys.stderr)
             print(f"{name}: ok")
     return 1 if failed else 0
 
