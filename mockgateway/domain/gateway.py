@@ -34,6 +34,7 @@ from mockgateway.domain.records import (
     Mo,
     PushAttempt,
     Report,
+    ReportState,
     RequestRecord,
 )
 from mockgateway.domain.reporting import Reporting
@@ -84,7 +85,7 @@ class Gateway:
         self.reports: Journal[Report] = Journal(journal.limit, size_of=Report.size)
         self.pushes: Journal[PushAttempt] = Journal(journal.limit, size_of=PushAttempt.size)
         self.mos: Journal[Mo] = Journal(journal.limit, size_of=Mo.size)
-        move, move_mo = mover(self.events.report_moved), mover(self.events.mo_moved)
+        move, move_mo = mover(self._report_moved), mover(self.events.mo_moved)
         self.accounts = Accounts(move, move_mo)
         self.reporting = Reporting(self.reports, self.events, move)
         self._msgids = Msgids()
@@ -94,6 +95,10 @@ class Gateway:
         )
         self.pushing = Pushing(self.pushes, self.events, wall)
         self.reset(restart_sequences=True)
+
+    def _report_moved(self, report: Report, before: ReportState) -> None:
+        self.reporting.moved(report, before)
+        self.events.report_moved(report, before)
 
     # --- life cycle ----------------------------------------------------------------------
 
@@ -125,6 +130,7 @@ class Gateway:
         """What a scenario draws from the seed (outcomes, rule counts and chances, push jitter,
         reply delays), from the start."""
         self.reporting.outcomes = OutcomeDrawer(scenario.reports, rng.random())
+        self.reporting.max_held = scenario.reports.max_pending
         keyholders = {a.apikey: a.userid for a in scenario.accounts if a.apikey}
         self.rules = RuleBook(scenario.rules, random.Random(rng.random()), keyholders)
         self._push_rng = random.Random(rng.random())
@@ -249,7 +255,7 @@ class Gateway:
     ) -> Answer:
         named = self._known(request, record)
         domestic = named is not None and named.settings.edition == "domestic"
-        rule = self.rules.decide(request, domestic)
+        rule = self.rules.decide(request, domestic, record.warnings)
         try:
             if rule is not None:
                 record.rule = rule.describe()
@@ -302,13 +308,23 @@ class Gateway:
             raise
         return Answer(Code.OK, result, slot=slot)
 
-    def refuse_unknown(self, shown: str, method: str, remote: str, diagnosis: str) -> None:
-        """Journal a request to a path no endpoint serves (answered 404) as rejected, with the
-        diagnosis of what it was probably meant to be; its body is never read."""
+    def refuse_unknown(
+        self,
+        shown: str,
+        method: str,
+        remote: str,
+        diagnosis: str,
+        *,
+        http_status: int = 404,
+        endpoint: str = UNKNOWN_ENDPOINT,
+    ) -> None:
+        """Journal a request refused before its body is read, as rejected with a diagnosis: a
+        path no endpoint serves (404, with what it was probably meant to be), or a method no
+        endpoint takes (405)."""
         record = RequestRecord(
             id=next(self._request_ids),
             at=self.clock.now(),
-            endpoint=UNKNOWN_ENDPOINT,
+            endpoint=endpoint,
             path=shown,
             method=method,
             format="unread",
@@ -316,7 +332,7 @@ class Gateway:
             fields={},
             size=REQUEST_BYTES + len(shown),
             result=None,
-            http_status=404,
+            http_status=http_status,
             diagnosis=diagnosis,
         )
         self._journal(record)

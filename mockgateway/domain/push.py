@@ -443,13 +443,17 @@ class PushWorker(Generic[T]):
             reason: str | None = delivery.error
         else:
             assert delivery.http_status is not None
-            reason, record.warning = push.judge(
-                delivery.http_status,
-                delivery.body,
-                batch.seqid,
-                exchange=exchange,
-                lenient=settings.ack == "lenient",
-            )
+            try:
+                reason, record.warning = push.judge(
+                    delivery.http_status,
+                    delivery.body,
+                    batch.seqid,
+                    exchange=exchange,
+                    lenient=settings.ack == "lenient",
+                )
+            except Exception as exc:  # an answer no rule foresaw fails the attempt, not the line
+                log.exception("judging the answer of %s failed unexpectedly", settings.url)
+                reason = f"internal error in mockgateway judging the answer ({exc!r:.200})"
         now = ctx.clock.now()
         if reason is None:
             record.outcome = "acknowledged"

@@ -15,11 +15,12 @@ from mockgateway.domain.events import Events
 from mockgateway.domain.journal import Journal
 from mockgateway.domain.outcomes import OutcomeDrawer
 from mockgateway.domain.push import Move, PushKind, fetch
-from mockgateway.domain.records import Message, Report
+from mockgateway.domain.records import Message, Report, ReportState
 from mockgateway.protocol import push
+from mockgateway.protocol.errors import Code, GatewayError
 from mockgateway.protocol.reports import Rpt, get_rpt_errdesc, rpt_record
 from mockgateway.protocol.times import format_moment
-from mockgateway.scenario.model import ReportOverride
+from mockgateway.scenario.model import ReportOverride, ReportSettings
 
 if TYPE_CHECKING:
     from mockgateway.domain.accounts import AccountState
@@ -56,6 +57,10 @@ REPORT_PUSH: PushKind[Report] = PushKind(push.REPORTS, _pushed_rpt)
 2.3.3; a form or XML body encodes it as it is written, ``protocol/push.py``)."""
 
 
+HELD = frozenset({ReportState.PENDING, ReportState.UNDELIVERED})
+"""The states of a report the gateway still holds: not yet collected or acknowledged."""
+
+
 class Reporting:
     def __init__(self, journal: Journal[Report], events: Events, move: Move[Report]) -> None:
         self._journal = journal
@@ -64,9 +69,31 @@ class Reporting:
         self._order = itertools.count()
         self.outcomes: OutcomeDrawer | None = None
         """Drawn from the scenario's seed (the gateway sets it at each reset and scenario)."""
+        self.held = 0
+        """Reports made and not yet collected or acknowledged (parked ones included)."""
+        self.max_held = ReportSettings().max_pending
+        """The scenario's ``reports.max_pending``."""
 
     def restart(self) -> None:
         self._order = itertools.count()
+        self.held = 0
+
+    def moved(self, report: Report, before: ReportState) -> None:
+        """Told of each move by the gateway's mover: keeps :attr:`held`."""
+        if before in HELD and report.state not in HELD:
+            self.held -= 1
+
+    def make_room(self, reports: int) -> None:
+        """Refuses a send whose reports would take the held ones past ``reports.max_pending``:
+        nothing is accepted, and no report is dropped to make room."""
+        if self.held + reports > self.max_held:
+            raise GatewayError(
+                Code.INTERNAL_ERROR,
+                f"{self.held:,} status reports wait to be collected and this send would add "
+                f"{reports:,}: the gateway holds at most {self.max_held:,} "
+                "(reports.max_pending); collect them with get_rpt, give the account a push "
+                "URL, or reset. Nothing was accepted",
+            )
 
     def schedule(
         self, account: AccountState, message: Message, now: float, override: ReportOverride | None
@@ -77,6 +104,7 @@ class Reporting:
         assert self.outcomes is not None
         status, errcode, errdesc = self.outcomes.outcome(override)
         due = now + self.outcomes.delay(override)
+        self.held += message.segments
         for pknum in range(1, message.segments + 1):
             report = Report(message, pknum, due, next(self._order), status, errcode, errdesc)
             account.outbox.schedule(report)

@@ -8,6 +8,7 @@ The rules are the scenario's (configuration); what they have seen is the gateway
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -16,7 +17,8 @@ from mockgateway.domain.records import MAX_NUMBERS
 from mockgateway.protocol import content, mobiles, multimt
 from mockgateway.protocol.codec import Fields, FieldValue
 from mockgateway.protocol.errors import GatewayError
-from mockgateway.scenario.model import Match, Rule
+from mockgateway.protocol.limits import shown
+from mockgateway.scenario.model import PATTERN_TIMEOUT, Rule
 
 if TYPE_CHECKING:
     from mockgateway.domain.calls import ApiRequest
@@ -57,16 +59,20 @@ class RuleBook:
         self._numbers = any(r.when.about_numbers for r in self.rules)
         self._content = any(r.when.content is not None for r in self.rules)
 
-    def decide(self, request: ApiRequest, domestic: bool = False) -> Rule | None:
+    def decide(
+        self, request: ApiRequest, domestic: bool = False, warnings: list[str] | None = None
+    ) -> Rule | None:
         """The rule that fires for this request, if any; counts it. ``domestic``: the request
-        names a domestic account, whose numbers read as that edition writes them."""
+        names a domestic account, whose numbers read as that edition writes them; what the
+        rules found worth a warning goes to ``warnings``."""
         if not self.rules:
             return None
         facts = self.facts(request, domestic)
+        patterns = _Patterns([] if warnings is None else warnings)
         for rule, count in zip(self.rules, self.counts, strict=True):
             if rule.times is not None and count.fired >= rule.times:
                 continue
-            if not _conditions_hold(rule.when, facts):
+            if not _conditions_hold(rule, facts, patterns):
                 continue
             count.matched += 1
             when = rule.when
@@ -121,16 +127,43 @@ def _text(raw: FieldValue, request: ApiRequest) -> str | None:
         return raw if isinstance(raw, str) else None
 
 
-def _conditions_hold(when: Match, facts: RequestFacts) -> bool:
+class _Patterns:
+    """The content searches of one request, sharing :data:`PATTERN_TIMEOUT` between them: a
+    search that runs out counts as no match, with a warning on the request, and so does every
+    later one (1,000 rules cannot stall the loop 1,000 times)."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        self.warnings = warnings
+        self.left = PATTERN_TIMEOUT
+
+    def found(self, rule: Rule, text: str | None) -> bool:
+        pattern = rule.when.content
+        assert pattern is not None
+        if text is None or self.left <= 0:
+            return False
+        began = time.perf_counter()
+        try:
+            return pattern.search(text, timeout=self.left) is not None
+        except TimeoutError:
+            self.warnings.append(
+                f"{rule.describe()}: the content pattern {shown(pattern.pattern)} took over "
+                f"{PATTERN_TIMEOUT * 1000:g} ms on this content and was taken as not matching, "
+                "as are the content patterns after it (nested repetition, like (a|aa)+?)"
+            )
+            return False
+        finally:
+            self.left -= time.perf_counter() - began
+
+
+def _conditions_hold(rule: Rule, facts: RequestFacts, patterns: _Patterns) -> bool:
+    when = rule.when
     if when.endpoint is not None and when.endpoint != facts.endpoint:
         return False
     if when.userid is not None and (facts.userid or "").upper() != when.userid:
         return False
     if when.custid is not None and facts.custid != when.custid:
         return False
-    if when.content is not None and (
-        facts.content is None or when.content.search(facts.content) is None
-    ):
+    if when.content is not None and not patterns.found(rule, facts.content):
         return False
     if when.about_numbers:
         return any(when.number_matches(digits, cc) for digits, cc in facts.numbers)

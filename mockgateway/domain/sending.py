@@ -240,6 +240,7 @@ class Sending:
             if text not in splits:
                 splits[text] = content.segment(text)
         segments = [splits[p.content.text].segments for p in parts]
+        self._reporting.make_room(sum(segments))
         billing.charge(account, sum(segments), lambda: _cost(segments))
         first = self._msgids.take(account.settings.msgids.range, len(parts))
         custid = parts[0].custid or str(first)

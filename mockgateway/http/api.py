@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from mockgateway.domain.calls import ApiRequest
 from mockgateway.domain.gateway import UNKNOWN_ENDPOINT, Gateway
@@ -19,6 +19,7 @@ from mockgateway.endpoints import REGISTRY
 from mockgateway.http import faults
 from mockgateway.http.keys import GATEWAY, STOPPING
 from mockgateway.http.stopping import Stopping
+from mockgateway.protocol import limits
 from mockgateway.protocol.codec import Fields, Format, detect_format, parse, render
 from mockgateway.protocol.errors import Code, GatewayError
 from mockgateway.protocol.limits import MAX_BODY, path_shown
@@ -65,6 +66,8 @@ async def serve(
         diagnosis = REGISTRY.diagnose(spelling, editions)
         gateway.refuse_unknown(shown, request.method, request.remote or "", diagnosis)
         return _not_found(shown, editions)
+    if request.method not in ALLOWED:
+        return _not_allowed(request, gateway, spelling, endpoint.name)
     fmt, fields, warnings, rejected, size = await _read(request)
     if request.path.startswith(LEGACY_PREFIX):
         warnings.insert(0, LEGACY_WARNING)
@@ -90,6 +93,33 @@ async def serve(
         return response
 
 
+ALLOWED = ("GET", "POST")
+"""The manual's methods: POST with a body, or GET with the fields in the query string."""
+
+
+def _not_allowed(
+    request: web.BaseRequest, gateway: Gateway, spelling: str, name: str
+) -> web.Response:
+    """A method the manual has no use for (PUT, HEAD, OPTIONS...): 405, journaled as rejected
+    so that strict mode and the log show it; its body is never read."""
+    method = path_shown(request.method, 16)
+    diagnosis = (
+        f"{method} to {name}: the manual's endpoints take POST (the fields in the body) or GET "
+        "(the fields in the query string)"
+    )
+    gateway.refuse_unknown(
+        path_shown(spelling),
+        method,
+        request.remote or "",
+        diagnosis,
+        http_status=405,
+        endpoint=name,
+    )
+    return web.json_response(
+        {"error": diagnosis}, status=405, headers={hdrs.ALLOW: ", ".join(ALLOWED)}
+    )
+
+
 def _not_found(shown: str, editions: Iterable[Edition]) -> web.Response:
     """The 404 of a path the gateway has no endpoint at for this caller, listing those it has:
     decided before the body is read when no account could call it, else by the gateway once
@@ -110,6 +140,14 @@ async def _read(
     query = request.rel_url.raw_query_string.encode("latin-1", "replace")
     content_type = request.headers.get("Content-Type", "").split(";")[0].strip()
     fmt = Format.XML if content_type.lower() in ("application/xml", "text/xml") else Format.JSON
+    coding = request.headers.get(hdrs.CONTENT_ENCODING, "identity").strip().lower()
+    if coding != "identity":
+        error = GatewayError(
+            Code.BODY_UNSUPPORTED,
+            f"the body is compressed (Content-Encoding: {limits.shown(coding)}): the gateway "
+            "takes bodies as they are, as the manual's clients send them",
+        )
+        return fmt, {}, [], error, len(query)
     try:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:

@@ -52,10 +52,10 @@ def create_app(
         direct = prometheus.timed(tally, api.endpoint_of)(direct)
     guarded: Handler = partial(guards.guarded, handler=direct, seconds=client_timeout)
     app[DIRECT] = guarded
-    # Any path under the prefix, so that an unknown or mistyped one reaches the journal.
+    # Any path and method under the prefix, so that an unknown or mistyped one reaches the
+    # journal (a method the manual does not use gets its 405 there too).
     for prefix in api.PREFIXES:
-        app.router.add_route("GET", prefix + "{endpoint:[\\s\\S]*}", montnets)
-        app.router.add_route("POST", prefix + "{endpoint:[\\s\\S]*}", montnets)
+        app.router.add_route("*", prefix + "{endpoint:[\\s\\S]*}", montnets)
     app.router.add_routes(control.routes)
     inbox.install(app)
     app.on_shutdown.append(_end_waiting)
@@ -95,6 +95,9 @@ def make_runner(app: web.Application, **options: Any) -> web.AppRunner:
     settings: dict[str, Any] = {
         "access_log": None,
         "handler_cancellation": True,
+        # Bodies are read as sent: a compressed one is refused (the manual's clients never
+        # compress), never inflated, so a small gzip bomb cannot stall the loop or fill memory.
+        "auto_decompress": False,
         "keepalive_timeout": app[TIMEOUT],
         "shutdown_timeout": SHUTDOWN_GRACE,
         **options,

@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from mockgateway.domain import billing
 from mockgateway.domain.clock import VirtualClock
@@ -45,9 +45,11 @@ from mockgateway.http.serializers import (
     rule_json,
 )
 from mockgateway.http.stopping import settle
+from mockgateway.protocol.errors import GatewayError
+from mockgateway.protocol.limits import JSON_DECODER, shown
 from mockgateway.protocol.push import KINDS as PUSH_KINDS
 from mockgateway.scenario import ScenarioError, load_text
-from mockgateway.scenario.loader import is_http_url
+from mockgateway.scenario.loader import URL_RULE, is_http_url
 from mockgateway.scenario.model import MAX_BALANCE
 
 routes = web.RouteTableDef()
@@ -100,7 +102,10 @@ async def _listed(
             separator = "\n" if jsonl else ","
             head = "" if jsonl or not count else ","
             tail = "\n" if jsonl else ""
-            await response.write((head + separator.join(items) + tail).encode("utf-8"))
+            # A lone surrogate cannot be UTF-8; written as its JSON escape (\ud800) it keeps
+            # the listing valid JSON, whatever slipped past the checks on the way in.
+            text = head + separator.join(items) + tail
+            await response.write(text.encode("utf-8", "backslashreplace"))
             count += len(items)
         await asyncio.sleep(0)
     if not jsonl:
@@ -173,13 +178,9 @@ async def inject_mo(request: web.Request) -> web.Response:
     gateway = request.app[GATEWAY]
     if (request.content_length or 0) > MAX_MO_BODY:
         return _error(f"an MO's body is at most {MAX_MO_BODY} bytes", 413)
-    body = await request.read()
-    if len(body) > MAX_MO_BODY:
-        return _error(f"an MO's body is at most {MAX_MO_BODY} bytes", 413)
-    try:
-        given = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return _error("the body is not JSON in UTF-8", 400)
+    given = await _json_body(request, MAX_MO_BODY)
+    if given is None:
+        return _error(f"the body is not JSON in UTF-8 of at most {MAX_MO_BODY} bytes", 400)
     try:
         injection = read_injection(given, gateway.accounts.current)
     except InjectionRefused as refused:
@@ -201,10 +202,10 @@ async def retry_pushes(request: web.Request) -> web.Response:
     gateway = request.app[GATEWAY]
     userid = request.query.get("userid")
     if userid is not None and gateway.accounts.get(userid) is None:
-        return _error(f"no account {userid!r}", 404)
+        return _error(f"no account {shown(userid, 64)}", 404)
     kind = request.query.get("kind")
     if kind is not None and kind not in PUSH_KINDS:
-        return _error(f"kind must be one of {', '.join(PUSH_KINDS)}, got {kind!r}", 400)
+        return _error(f"kind must be one of {', '.join(PUSH_KINDS)}, got {shown(kind)}", 400)
     return web.json_response({"redriven": gateway.retry_parked(userid, kind)})
 
 
@@ -221,11 +222,24 @@ def _account(request: web.Request) -> tuple[Gateway, str]:
     return gateway, userid
 
 
-async def _json_body(request: web.Request) -> Any:
-    """The body as JSON, or None when it is not JSON (too deep to parse counts as not JSON)."""
+MAX_CONTROL_BODY = 64 * 1024
+"""A control call's JSON body in bytes at most (a URL, a balance, a number of seconds)."""
+
+
+async def _json_body(request: web.Request, limit: int = MAX_CONTROL_BODY) -> Any:
+    """The body as JSON, or None when it is not: read as UTF-8 whatever charset the
+    Content-Type claims, at most ``limit`` bytes, never inflated, by the API's decoder (NaN and
+    Infinity are not JSON); too deep to parse counts as not JSON."""
+    if request.headers.get(hdrs.CONTENT_ENCODING, "identity").strip().lower() != "identity":
+        return None
+    if (request.content_length or 0) > limit:
+        return None
+    body = await request.content.read(limit + 1)
+    if len(body) > limit:
+        return None
     try:
-        return await request.json()
-    except (ValueError, RecursionError):
+        return JSON_DECODER.decode(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError, GatewayError):
         return None
 
 
@@ -240,7 +254,7 @@ async def set_push(request: web.Request) -> web.Response:
         return _error('expected {"url": "http://host:port/path"} or {"url": null}', 400)
     url = body["url"]
     if url is not None and (not isinstance(url, str) or not is_http_url(url)):
-        return _error(f"{url!r} is not an http:// or https:// URL with a host", 400)
+        return _error(f"{shown(url)} is not {URL_RULE}", 400)
     if not mo:
         await gateway.set_push(userid, url)
         return web.json_response({"userid": userid, "url": url})
@@ -349,11 +363,11 @@ async def advance(request: web.Request) -> web.Response:
     if not isinstance(gateway.clock, VirtualClock):
         return _error("the clock is real: set `clock: virtual` in the scenario to move it", 409)
     try:
-        body = await request.json()
+        body = await _json_body(request)
         seconds = float(body["seconds"])
         if not 0 <= seconds <= MAX_ADVANCE:
             raise ValueError(f"{seconds:g} is out of range")
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError) as exc:
         return _error(f'expected {{"seconds": N}} with 0 <= N <= {MAX_ADVANCE:g} ({exc})', 400)
     # Shielded: a client that hangs up must not leave time moved half-way.
     now = await asyncio.shield(gateway.advance(seconds))

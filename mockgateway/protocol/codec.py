@@ -138,11 +138,19 @@ def _parse_json(body: bytes) -> tuple[Fields, list[str]]:
             Code.BODY_NOT_A_RECORD,
             f"JSON body must be an object of fields, got {type(value).__name__}",
         )
+    if isinstance(value, limits.RepeatedKeys):
+        names = ", ".join(limits.shown(k, 20) for k in value.repeated[:5])
+        warnings.append(
+            f"the JSON body names {names} more than once: the last value of each was used, "
+            "as most JSON parsers do (a form would give the first)"
+        )
     return value, warnings
 
 
-_DECLARATION = re.compile(rb"\A\s*<\?xml\b([^>]*?)\?>")
-_PSEUDO_ATTRIBUTE = re.compile(rb"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'?]+))""")
+_DECLARATION = re.compile(rb"\A\s{0,64}<\?xml\b([^>]{0,256}?)\?>")
+"""A declaration is a few dozen bytes; a longer one is left to expat, which refuses it (read
+here without a bound, a long one cost time by the square of its length)."""
+_PSEUDO_ATTRIBUTE = re.compile(rb"""\b(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'?]+))""")
 _GBK_FAMILY = frozenset({"gbk", "gb2312", "gb18030", "cp936"})
 
 
@@ -185,6 +193,12 @@ def _parse_xml(body: bytes) -> tuple[Fields, list[str]]:
     body, warnings = _read_declaration(body)
     try:
         doc = xmltodict.parse(body, disable_entities=True)
+    except LookupError as exc:  # an encoding Python has no codec for, or not a text one
+        raise GatewayError(
+            Code.BODY_XML_MALFORMED,
+            f"the XML declaration names an encoding that cannot be read as text "
+            f"({str(exc)[:80]}); the manual asks for UTF-8",
+        ) from None
     except (ExpatError, ValueError) as exc:
         hint = (
             " (it looks like JSON: is the Content-Type right?)"

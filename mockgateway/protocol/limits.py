@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from typing import Any
 
 from mockgateway.protocol.errors import Code, GatewayError
@@ -63,7 +64,25 @@ def reject_constant(name: str) -> Any:
     raise GatewayError(Code.BODY_JSON_MALFORMED, f"{name} is not a JSON number")
 
 
-JSON_DECODER = json.JSONDecoder(parse_constant=reject_constant)
+class RepeatedKeys(dict[str, Any]):
+    """A JSON object that named a key more than once: the last value kept, as JSON parsers do,
+    and the names repeated, so that the codec can say so (a form's repeated field is warned of
+    too)."""
+
+    __slots__ = ("repeated",)
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        counts = Counter(k for k, _ in pairs)
+        self.repeated = sorted(k for k, n in counts.items() if n > 1)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    built = dict(pairs)
+    return built if len(built) == len(pairs) else RepeatedKeys(pairs)
+
+
+JSON_DECODER = json.JSONDecoder(parse_constant=reject_constant, object_pairs_hook=_json_object)
 """One decoder for every body (``json.loads`` with an option builds a new one per call)."""
 
 

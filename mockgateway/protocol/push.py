@@ -9,6 +9,7 @@ The domain decides what to push and when, the HTTP layer sends it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -17,6 +18,7 @@ from urllib.parse import quote
 from mockgateway.protocol.auth import md5_pwd
 from mockgateway.protocol.codec import JSON_TYPE, XML_TYPE, render_json, render_xml
 from mockgateway.protocol.errors import url_encode
+from mockgateway.protocol.limits import shown
 from mockgateway.scenario.model import PushBody
 
 FORM_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
@@ -190,6 +192,9 @@ def _strict_failure(http_status: int, body: bytes, seqid: int, exchange: Exchang
     return None
 
 
+_ASCII_INTEGER = re.compile(r"([+-]?)([0-9]+)")
+
+
 def _refusal(body: bytes) -> str | None:
     """A non-zero result in an answer read leniently (any key spelling, digits in a string)."""
     answer = _json_object(body)
@@ -198,8 +203,14 @@ def _refusal(body: bytes) -> str | None:
     for key, value in answer.items():
         if not (isinstance(key, str) and key.lower() == "result"):
             continue
-        if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-            value = int(value.strip())
+        if isinstance(value, str):
+            number = _ASCII_INTEGER.fullmatch(value.strip())
+            if number is None:
+                return f"result {shown(value)} is not a number: the receiver refused the batch"
+            sign, significant = number.group(1), number.group(2).lstrip("0") or "0"
+            if len(significant) > 20:
+                return f"result of {len(significant)} digits: the receiver refused the batch"
+            value = int(sign + significant)
         if isinstance(value, int) and not isinstance(value, bool) and value != 0:
             return f"result {value}: the receiver refused the batch"
     return None

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from mockgateway.endpoints import REGISTRY
 from mockgateway.protocol import crypto, errors, inbound, mobiles
+from mockgateway.protocol.limits import shown
 from mockgateway.protocol.times import zone_of
 from mockgateway.scenario import reader
 from mockgateway.scenario.model import (
@@ -27,6 +28,7 @@ from mockgateway.scenario.model import (
     AuthMode,
     AuthSettings,
     Billing,
+    ContentPattern,
     Delay,
     Encryption,
     Fault,
@@ -570,7 +572,8 @@ def _push_url(
     if url is None:
         return None
     if not isinstance(url, str) or not is_http_url(url):
-        c.fail((*path, key), f"{url!r} is not an http:// or https:// URL with a host")
+        given_url = shown(url) if isinstance(url, str) else repr(url)
+        c.fail((*path, key), f"{given_url} is not {URL_RULE}")
         return ""
     return url
 
@@ -631,9 +634,20 @@ def _push(c: _Check, path: Path_, given: dict[str, Any], inherited: PushSettings
     )
 
 
+MAX_URL = 2048
+URL_RULE = (
+    "an http:// or https:// URL with a host, in printable ASCII without spaces "
+    f"(percent-encode the rest), of at most {MAX_URL} characters"
+)
+
+
 def is_http_url(url: str) -> bool:
+    """An ``http://`` or ``https://`` URL with a host and a valid port, in printable ASCII
+    without spaces (percent-encode the rest), at most :data:`MAX_URL` characters."""
     from urllib.parse import urlsplit
 
+    if len(url) > MAX_URL or not url.isascii() or not url.isprintable() or " " in url:
+        return False
     try:
         parts = urlsplit(url)
         port_ok = parts.port is None or 0 < parts.port < 65536
@@ -785,18 +799,24 @@ def _delay(c: _Check, path: Path_, raw: Any, default: Delay) -> Delay:
 
 def _reports(c: _Check, path: Path_, raw: Any) -> ReportSettings:
     fields = c.mapping(path, raw, keys(ReportSettings))
-    delay = _delay(c, (*path, "delay"), fields.get("delay"), ReportSettings().delay)
+    base = ReportSettings()
+    delay = _delay(c, (*path, "delay"), fields.get("delay"), base.delay)
+    max_pending = c.integer(
+        (*path, "max_pending"), fields.get("max_pending"), base.max_pending, minimum=1
+    )
     outcomes_raw = fields.get("outcomes")
+    outcomes = base.outcomes
     if outcomes_raw is None:
-        return ReportSettings(delay=delay)
-    if not isinstance(outcomes_raw, list) or not outcomes_raw:
+        pass
+    elif not isinstance(outcomes_raw, list) or not outcomes_raw:
         c.fail((*path, "outcomes"), "must be a non-empty list of outcomes")
-        return ReportSettings(delay=delay)
-    outcomes = [_outcome(c, (*path, "outcomes", i), item) for i, item in enumerate(outcomes_raw)]
-    if sum(o.weight for o in outcomes) <= 0:
-        c.fail((*path, "outcomes"), "the weights add up to 0: no outcome could ever be drawn")
-        return ReportSettings(delay=delay)
-    return ReportSettings(delay=delay, outcomes=tuple(outcomes))
+    else:
+        drawn = [_outcome(c, (*path, "outcomes", i), item) for i, item in enumerate(outcomes_raw)]
+        if sum(o.weight for o in drawn) <= 0:
+            c.fail((*path, "outcomes"), "the weights add up to 0: no outcome could ever be drawn")
+        else:
+            outcomes = tuple(drawn)
+    return ReportSettings(delay=delay, outcomes=outcomes, max_pending=max_pending)
 
 
 def _outcome(c: _Check, path: Path_, raw: Any) -> Outcome:
@@ -935,12 +955,14 @@ def _when(c: _Check, path: Path_, raw: Any, userids: set[str]) -> Match:
             c.fail((*path, "userid"), f"no account {userid!r} in this scenario")
     mobile = _number(c, (*path, "mobile"), fields.get("mobile"), whole=True)
     prefix = _number(c, (*path, "mobile_prefix"), fields.get("mobile_prefix"), whole=False)
-    content: re.Pattern[str] | None = None
+    content: ContentPattern | None = None
     if "content" in fields:
+        import regex  # only a scenario with a content pattern pays for it
+
         pattern = c.string((*path, "content"), fields["content"], "")
         try:
-            content = re.compile(pattern)
-        except re.error as exc:
+            content = regex.compile(pattern)
+        except regex.error as exc:
             c.fail((*path, "content"), f"not a valid regular expression: {exc}")
     custid = fields.get("custid")
     countrycode = fields.get("countrycode")
@@ -1002,6 +1024,12 @@ def _fault(c: _Check, path: Path_, raw: Any) -> Fault | None:
         status = c.integer((*path, kind), value, 503, minimum=100, maximum=599)
         if 200 <= status < 300:
             c.fail((*path, kind), f"{status} is a success: a fault needs an error status")
+        elif status < 300 or status == 304:
+            c.fail(
+                (*path, kind),
+                f"{status} has no body: the client would wait for an answer that never comes; "
+                "a fault is from 300 to 599 (not 304)",
+            )
         if status in (429, 503) and retry_after is None:
             retry_after = 1.0
         return Fault(kind, http_status=status, retry_after=retry_after, accepted=accepted)

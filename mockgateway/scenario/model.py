@@ -218,6 +218,10 @@ DELIVERED = Outcome(1.0, 0, "DELIVRD", "success")
 class ReportSettings:
     delay: Delay = Delay(1.0, 1.0)
     outcomes: tuple[Outcome, ...] = (DELIVERED,)
+    max_pending: int = 1_000_000
+    """Reports the gateway holds, not yet collected or pushed, at most (about 300 bytes each):
+    a send that would pass it is refused, so a client that never collects cannot grow the
+    gateway without end, and no report is ever dropped to make room."""
 
 
 class NumberLike(Protocol):
@@ -230,6 +234,21 @@ class NumberLike(Protocol):
     def countrycode(self) -> int: ...
 
 
+PATTERN_TIMEOUT = 0.05
+"""Seconds one search of a rule's content pattern may take: a pattern with nested repetition
+(``(a|aa)+$``) could otherwise take minutes on a short text, with the event loop stopped."""
+
+
+class ContentPattern(Protocol):
+    """A rule's compiled content pattern (the ``regex`` module's, whose searches take a
+    timeout; imported only by a scenario that has one)."""
+
+    @property
+    def pattern(self) -> str: ...
+
+    def search(self, string: str, *, timeout: float | None = None) -> object | None: ...
+
+
 @dataclass(frozen=True)
 class Match:
     """Conditions of a rule; each one given must hold. Numbers are normalised digits."""
@@ -239,7 +258,7 @@ class Match:
     mobile: str | None = None
     mobile_prefix: str | None = None
     countrycode: int | None = None
-    content: re.Pattern[str] | None = None
+    content: ContentPattern | None = None
     custid: str | None = None
     nth: int | None = None
     every: int | None = None
