@@ -135,24 +135,35 @@ class _Patterns:
     def __init__(self, warnings: list[str]) -> None:
         self.warnings = warnings
         self.left = PATTERN_TIMEOUT
+        self.warned = False
 
     def found(self, rule: Rule, text: str | None) -> bool:
         pattern = rule.when.content
         assert pattern is not None
-        if text is None or self.left <= 0:
+        if text is None:
             return False
+        if self.left <= 0:
+            return self._ran_out(rule)
         began = time.perf_counter()
         try:
             return pattern.search(text, timeout=self.left) is not None
         except TimeoutError:
-            self.warnings.append(
-                f"{rule.describe()}: the content pattern {shown(pattern.pattern)} took over "
-                f"{PATTERN_TIMEOUT * 1000:g} ms on this content and was taken as not matching, "
-                "as are the content patterns after it (nested repetition, like (a|aa)+?)"
-            )
-            return False
+            return self._ran_out(rule)
         finally:
             self.left -= time.perf_counter() - began
+
+    def _ran_out(self, rule: Rule) -> bool:
+        pattern = rule.when.content
+        assert pattern is not None
+        if not self.warned:
+            self.warned = True
+            self.warnings.append(
+                f"{rule.describe()}: the content pattern {shown(pattern.pattern)} ran past the "
+                f"{PATTERN_TIMEOUT * 1000:g} ms the content patterns have for one request and "
+                "was taken as not matching, as are those after it (nested repetition, like "
+                "(a|aa)+?)"
+            )
+        return False
 
 
 def _conditions_hold(rule: Rule, facts: RequestFacts, patterns: _Patterns) -> bool:
