@@ -229,9 +229,9 @@ async def test_reports_held_are_bounded_and_none_is_dropped(start: Start) -> Non
     refused = await gw.call("send_batch", mobile="85292041235,85292041236", content="hi")
     assert refused["result"] == -100999
     assert gw.last().diagnosis == (
-        "4 status reports wait to be collected and this send would add 2: the gateway holds at "
-        "most 5 (reports.max_pending); collect them with get_rpt, give the account a push URL, "
-        "or reset. Nothing was accepted"
+        "4 status reports wait to be collected and this would add 2: the gateway holds at most "
+        "5 (reports.max_pending); collect them with get_rpt, give the account a push URL, or "
+        "reset. Nothing was accepted"
     )
     assert len(gw.gateway.messages) == 4
     assert (await gw.call("send_single", mobile="85292041235", content="hi"))["result"] == 0
@@ -246,6 +246,29 @@ async def test_a_long_message_counts_each_segment(start: Start) -> None:
     answer = await gw.call("send_single", mobile="85292041234", content="hi")
     assert answer["result"] == -100999
     assert "3 status reports wait" in (gw.last().diagnosis or "")
+
+
+async def test_mo_items_held_are_bounded_too(start: Start) -> None:
+    gw = await start(
+        "edition: domestic\nclock: virtual\nreports: {delay: 0, max_pending: 3}\nrules:\n"
+        "  - when: {mobile: '8613800138000'}\n    reply: {content: TD, delay: 0}\n"
+    )
+    injected = {"userid": "J10003", "mobile": "13800138001", "content": "x" * 200}
+    assert (await gw.client.post("/_mock/mo", json=injected)).status == 200  # two segments
+    refused = await gw.client.post("/_mock/mo", json=injected)
+    assert refused.status == 409
+    assert (await refused.json())["error"].startswith(
+        "2 MO items wait to be collected and this would add 2: the gateway holds at most 3"
+    )
+    answer = await gw.call("send_single", mobile="13800138000", content="hi")
+    assert answer["result"] == 0, "the MT goes; its reply takes the last place"
+    answer = await gw.call("send_single", mobile="13800138000", content="hi")
+    assert answer["result"] == 0, "the MT goes; its reply has no room"
+    assert any(
+        w.startswith("no reply from rule 1 (line 5): 3 MO items wait") for w in gw.last().warnings
+    ), gw.last().warnings
+    assert len((await gw.call("get_mo"))["mos"]) == 3
+    assert (await gw.client.post("/_mock/mo", json=injected)).status == 200
 
 
 # --- JSON and methods --------------------------------------------------------------------------

@@ -85,7 +85,7 @@ class Gateway:
         self.reports: Journal[Report] = Journal(journal.limit, size_of=Report.size)
         self.pushes: Journal[PushAttempt] = Journal(journal.limit, size_of=PushAttempt.size)
         self.mos: Journal[Mo] = Journal(journal.limit, size_of=Mo.size)
-        move, move_mo = mover(self._report_moved), mover(self.events.mo_moved)
+        move, move_mo = mover(self._report_moved), mover(self._mo_moved)
         self.accounts = Accounts(move, move_mo)
         self.reporting = Reporting(self.reports, self.events, move)
         self._msgids = Msgids()
@@ -97,8 +97,12 @@ class Gateway:
         self.reset(restart_sequences=True)
 
     def _report_moved(self, report: Report, before: ReportState) -> None:
-        self.reporting.moved(report, before)
+        self.reporting.held.moved(report, before)
         self.events.report_moved(report, before)
+
+    def _mo_moved(self, mo: Mo, before: ReportState) -> None:
+        self.inbound.held.moved(mo, before)
+        self.events.mo_moved(mo, before)
 
     # --- life cycle ----------------------------------------------------------------------
 
@@ -130,7 +134,7 @@ class Gateway:
         """What a scenario draws from the seed (outcomes, rule counts and chances, push jitter,
         reply delays), from the start."""
         self.reporting.outcomes = OutcomeDrawer(scenario.reports, rng.random())
-        self.reporting.max_held = scenario.reports.max_pending
+        self.reporting.held.limit = self.inbound.held.limit = scenario.reports.max_pending
         keyholders = {a.apikey: a.userid for a in scenario.accounts if a.apikey}
         self.rules = RuleBook(scenario.rules, random.Random(rng.random()), keyholders)
         self._push_rng = random.Random(rng.random())

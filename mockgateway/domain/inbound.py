@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING, Any
 from mockgateway.domain.events import Events
 from mockgateway.domain.journal import Journal
 from mockgateway.domain.msgids import Msgids
-from mockgateway.domain.push import Move, PushKind, fetch
+from mockgateway.domain.push import Held, Move, PushKind, fetch
 from mockgateway.domain.records import Message, Mo
 from mockgateway.protocol import content, inbound, mobiles, push
 from mockgateway.protocol.errors import GatewayError
 from mockgateway.protocol.inbound import MoItem
 from mockgateway.protocol.limits import shown
 from mockgateway.protocol.times import format_moment
-from mockgateway.scenario.model import Reply
+from mockgateway.scenario.model import Reply, ReportSettings
 
 if TYPE_CHECKING:
     from mockgateway.domain.accounts import AccountState
@@ -73,6 +73,10 @@ class UnknownAccount(InjectionRefused):
 
 class WrongEdition(InjectionRefused):
     """The account is not in the domestic edition, which alone has MOs (409)."""
+
+
+class Full(InjectionRefused):
+    """The gateway holds ``reports.max_pending`` MO items not yet collected (409)."""
 
 
 FIELDS = ("userid", "mobile", "content", "exno", "spno")
@@ -163,9 +167,12 @@ class Inbound:
         self._order = itertools.count()
         self.delays = random.Random()
         """Reply delays are drawn from it (the gateway seeds it at each reset and scenario)."""
+        self.held = Held("MO items", ReportSettings().max_pending)
+        """MO items made and not yet collected or acknowledged: bounded as reports are."""
 
     def restart(self) -> None:
         self._order = itertools.count()
+        self.held.count = 0
 
     def inject(self, injection: Injection, now: float) -> list[Mo]:
         return self._arrive(
@@ -203,8 +210,14 @@ class Inbound:
     ) -> list[Mo]:
         """The MO's segments, due at ``due``; ``channel`` is its (exno, spno)."""
         exno, spno = channel
-        msgid = self._msgids.take(account.settings.msgids.range, 1)
         parts = content.split(text)
+        full = self.held.full(len(parts))
+        if full is not None:
+            raise Full(
+                f"{full}; collect them with get_mo, give the account an MO push URL, or reset"
+            )
+        self.held.made(len(parts))
+        msgid = self._msgids.take(account.settings.msgids.range, 1)
         made = []
         for pknum, part in enumerate(parts, start=1):
             mo = Mo(

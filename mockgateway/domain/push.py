@@ -65,6 +65,37 @@ class Tracked(Pushable, Protocol):
 H = TypeVar("H", bound=Tracked)
 
 
+HELD = frozenset({ReportState.PENDING, ReportState.UNDELIVERED})
+"""The states of an item the gateway still holds: not yet handed out or acknowledged."""
+
+
+class Held:
+    """How many items of one kind (status reports, MO items) the gateway holds, against the
+    scenario's ``reports.max_pending``: kept as items are made and as they move (the gateway's
+    mover tells it), so that asking costs nothing whatever the backlog."""
+
+    def __init__(self, what: str, limit: int) -> None:
+        self.what = what
+        self.count = 0
+        self.limit = limit
+
+    def made(self, count: int) -> None:
+        self.count += count
+
+    def moved(self, item: Tracked, before: ReportState) -> None:
+        if before in HELD and item.state not in HELD:
+            self.count -= 1
+
+    def full(self, adding: int) -> str | None:
+        """Why ``adding`` more would pass the limit, or None when there is room."""
+        if self.count + adding <= self.limit:
+            return None
+        return (
+            f"{self.count:,} {self.what} wait to be collected and this would add {adding:,}: "
+            f"the gateway holds at most {self.limit:,} (reports.max_pending)"
+        )
+
+
 def mover(tell: Callable[[H, ReportState], None]) -> Move[H]:
     """A :data:`Move` that tells ``tell`` (the item, its state before) of each change."""
 

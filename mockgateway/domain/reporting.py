@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from mockgateway.domain.events import Events
 from mockgateway.domain.journal import Journal
 from mockgateway.domain.outcomes import OutcomeDrawer
-from mockgateway.domain.push import Move, PushKind, fetch
-from mockgateway.domain.records import Message, Report, ReportState
+from mockgateway.domain.push import Held, Move, PushKind, fetch
+from mockgateway.domain.records import Message, Report
 from mockgateway.protocol import push
 from mockgateway.protocol.errors import Code, GatewayError
 from mockgateway.protocol.reports import Rpt, get_rpt_errdesc, rpt_record
@@ -57,10 +57,6 @@ REPORT_PUSH: PushKind[Report] = PushKind(push.REPORTS, _pushed_rpt)
 2.3.3; a form or XML body encodes it as it is written, ``protocol/push.py``)."""
 
 
-HELD = frozenset({ReportState.PENDING, ReportState.UNDELIVERED})
-"""The states of a report the gateway still holds: not yet collected or acknowledged."""
-
-
 class Reporting:
     def __init__(self, journal: Journal[Report], events: Events, move: Move[Report]) -> None:
         self._journal = journal
@@ -69,30 +65,23 @@ class Reporting:
         self._order = itertools.count()
         self.outcomes: OutcomeDrawer | None = None
         """Drawn from the scenario's seed (the gateway sets it at each reset and scenario)."""
-        self.held = 0
-        """Reports made and not yet collected or acknowledged (parked ones included)."""
-        self.max_held = ReportSettings().max_pending
-        """The scenario's ``reports.max_pending``."""
+        self.held = Held("status reports", ReportSettings().max_pending)
+        """Reports made and not yet collected or acknowledged (parked ones included); the
+        gateway's mover keeps it, its scenario sets the limit."""
 
     def restart(self) -> None:
         self._order = itertools.count()
-        self.held = 0
-
-    def moved(self, report: Report, before: ReportState) -> None:
-        """Told of each move by the gateway's mover: keeps :attr:`held`."""
-        if before in HELD and report.state not in HELD:
-            self.held -= 1
+        self.held.count = 0
 
     def make_room(self, reports: int) -> None:
         """Refuses a send whose reports would take the held ones past ``reports.max_pending``:
         nothing is accepted, and no report is dropped to make room."""
-        if self.held + reports > self.max_held:
+        full = self.held.full(reports)
+        if full is not None:
             raise GatewayError(
                 Code.INTERNAL_ERROR,
-                f"{self.held:,} status reports wait to be collected and this send would add "
-                f"{reports:,}: the gateway holds at most {self.max_held:,} "
-                "(reports.max_pending); collect them with get_rpt, give the account a push "
-                "URL, or reset. Nothing was accepted",
+                f"{full}; collect them with get_rpt, give the account a push URL, or reset. "
+                "Nothing was accepted",
             )
 
     def schedule(
@@ -104,7 +93,7 @@ class Reporting:
         assert self.outcomes is not None
         status, errcode, errdesc = self.outcomes.outcome(override)
         due = now + self.outcomes.delay(override)
-        self.held += message.segments
+        self.held.made(message.segments)
         for pknum in range(1, message.segments + 1):
             report = Report(message, pknum, due, next(self._order), status, errcode, errdesc)
             account.outbox.schedule(report)

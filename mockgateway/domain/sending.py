@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from mockgateway.domain import billing
 from mockgateway.domain.events import Events
-from mockgateway.domain.inbound import Inbound
+from mockgateway.domain.inbound import Full, Inbound
 from mockgateway.domain.journal import Journal
 from mockgateway.domain.msgids import Msgids
 from mockgateway.domain.outcomes import INVALID_NUMBER, NOT_A_MOBILE, failing
@@ -288,7 +288,10 @@ class Sending:
             self._events.message_added(message)
             messages.append(message)
             if covered and reply is not None and message.rule is not None:
-                self._inbound.reply(account, message, reply, message.rule, now)
+                try:
+                    self._inbound.reply(account, message, reply, message.rule, now)
+                except Full as full:
+                    call.warn(f"no reply from {message.rule}: {full}")
         record.first_msgid, record.accepted_count = first, len(messages)
         return Accepted(messages, custid)
 

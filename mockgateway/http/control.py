@@ -18,6 +18,7 @@ from mockgateway.domain import billing
 from mockgateway.domain.clock import VirtualClock
 from mockgateway.domain.gateway import Gateway
 from mockgateway.domain.inbound import (
+    Full,
     InjectionRefused,
     UnknownAccount,
     WrongEdition,
@@ -168,7 +169,7 @@ async def mos(request: web.Request) -> web.StreamResponse:
 
 MAX_MO_BODY = 64 * 1024
 """An MO's body in bytes at most: 1,000 characters escaped as JSON fit in a tenth of it."""
-_REFUSED: dict[type[InjectionRefused], int] = {UnknownAccount: 404, WrongEdition: 409}
+_REFUSED: dict[type[InjectionRefused], int] = {UnknownAccount: 404, WrongEdition: 409, Full: 409}
 
 
 @routes.post("/_mock/mo")
@@ -182,10 +183,9 @@ async def inject_mo(request: web.Request) -> web.Response:
     if given is None:
         return _error(f"the body is not JSON in UTF-8 of at most {MAX_MO_BODY} bytes", 400)
     try:
-        injection = read_injection(given, gateway.accounts.current)
+        made = gateway.inject_mo(read_injection(given, gateway.accounts.current))
     except InjectionRefused as refused:
         return _error(str(refused), _REFUSED.get(type(refused), 400))
-    made = gateway.inject_mo(injection)
     first = made[0]
     return web.json_response(
         {
