@@ -16,6 +16,10 @@ T = TypeVar("T")
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 
 
+CHUNK_BYTES = 4 * 1024 * 1024
+"""What a listing writes between two turns of the event loop, about (see :meth:`Journal.chunks`)."""
+
+
 class Journal(Generic[T]):
     def __init__(
         self,
@@ -68,8 +72,9 @@ class Journal(Generic[T]):
             if size_of is not None:
                 self.bytes -= size_of(dropped)
 
-    def chunks(self, size: int) -> Iterator[list[T]]:
-        """The entries held now, oldest first, at most ``size`` at a time.
+    def chunks(self, size: int, max_bytes: int = CHUNK_BYTES) -> Iterator[list[T]]:
+        """The entries held now, oldest first, at most ``size`` and about ``max_bytes`` at a
+        time (one entry at least: a chunk of 4 MB requests is a few of them).
 
         For listings that give the event loop back between chunks: the journal may change in
         between, so entries are found by position (``dropped`` + index), never by a copy of the
@@ -84,8 +89,17 @@ class Journal(Generic[T]):
             stop = min(end - offset, start + size)
             if stop <= start:
                 return
-            yield list(islice(self._entries, start, stop))
-            position = offset + stop
+            chunk = list(islice(self._entries, start, stop))
+            size_of = self._size_of
+            if size_of is not None:
+                held = 0
+                for count, entry in enumerate(chunk):
+                    held += size_of(entry)
+                    if held > max_bytes and count:
+                        del chunk[count:]
+                        break
+            yield chunk
+            position = offset + start + len(chunk)
 
     def __iter__(self) -> Iterator[T]:
         return iter(self._entries)

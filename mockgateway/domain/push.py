@@ -83,7 +83,7 @@ class Held:
         self.count += count
 
     def moved(self, item: Tracked, before: ReportState) -> None:
-        if before in HELD and item.state not in HELD:
+        if before in HELD and item.state not in HELD and self.count > 0:
             self.count -= 1
 
     def full(self, adding: int) -> str | None:

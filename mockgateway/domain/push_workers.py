@@ -33,6 +33,9 @@ class PushWorkers(Listener):
         self._turns: dict[Key, asyncio.Lock] = {}
         self._generation = 0
         """Bumped by every reset and stop: replacements begun before it do nothing."""
+        self._retiring: set[PushWorker[Any]] = set()
+        """Workers a replacement took out and waits for: a reset stops them too, so that none
+        acts on the state the reset threw away."""
 
     def get(self, key: Key) -> PushWorker[Any] | None:
         return self._workers.get(key)
@@ -62,7 +65,7 @@ class PushWorkers(Listener):
         """Stop every worker at once (a reset throws their state away)."""
         self._generation += 1
         workers, self._workers = self._workers, {}
-        for worker in workers.values():
+        for worker in [*workers.values(), *self._retiring]:
             worker.cancel()
 
     async def stop_all(self) -> None:
@@ -87,7 +90,11 @@ class PushWorkers(Listener):
                 return False
             worker = self._workers.pop(key, None)
             if worker is not None:
-                await worker.stop()
+                self._retiring.add(worker)
+                try:
+                    await worker.stop()
+                finally:
+                    self._retiring.discard(worker)
             if generation != self._generation:
                 return False
             make = change()

@@ -28,7 +28,7 @@ from mockgateway.protocol import content, crypto, fields, mobiles
 from mockgateway.protocol.codec import Fields, FieldValue, Format
 from mockgateway.protocol.errors import Code, GatewayError
 from mockgateway.protocol.limits import shown
-from mockgateway.scenario.model import Padding, Reply
+from mockgateway.scenario.model import Padding, Reply, Rule
 
 if TYPE_CHECKING:
     from mockgateway.domain.calls import Call
@@ -240,7 +240,10 @@ class Sending:
             if text not in splits:
                 splits[text] = content.segment(text)
         segments = [splits[p.content.text].segments for p in parts]
-        self._reporting.make_room(sum(segments))
+        lost = rule is not None and rule.report is not None and rule.report.lost
+        self._reporting.make_room(
+            sum(s for p, s in zip(parts, segments, strict=True) if not lost or not _covers(rule, p))
+        )
         billing.charge(account, sum(segments), lambda: _cost(segments))
         first = self._msgids.take(account.settings.msgids.range, len(parts))
         custid = parts[0].custid or str(first)
@@ -294,6 +297,10 @@ class Sending:
                     call.warn(f"no reply from {message.rule}: {full}")
         record.first_msgid, record.accepted_count = first, len(messages)
         return Accepted(messages, custid)
+
+
+def _covers(rule: Rule | None, part: Part) -> bool:
+    return rule is not None and rule.when.covers(part.number)
 
 
 def _reply_of(call: Call) -> Reply | None:

@@ -234,11 +234,15 @@ async def _json_body(request: web.Request, limit: int = MAX_CONTROL_BODY) -> Any
         return None
     if (request.content_length or 0) > limit:
         return None
-    body = await request.content.read(limit + 1)
-    if len(body) > limit:
-        return None
+    parts: list[bytes] = []
+    size = 0
+    while part := await request.content.read(limit + 1 - size):  # as it arrives, to its end
+        parts.append(part)
+        size += len(part)
+        if size > limit:
+            return None
     try:
-        return JSON_DECODER.decode(body.decode("utf-8"))
+        return JSON_DECODER.decode(b"".join(parts).decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError, GatewayError):
         return None
 

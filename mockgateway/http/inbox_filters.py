@@ -11,6 +11,7 @@ from mockgateway.domain.clock import VirtualClock
 from mockgateway.domain.gateway import Gateway
 from mockgateway.domain.queries import BadFilter, MessageQuery, MoQuery, RequestQuery
 from mockgateway.domain.records import Message, Mo, PushAttempt, RequestRecord
+from mockgateway.inbox.items import short_repr
 
 MAX_SEARCH = 200
 """Characters of a search; a longer one is a mistake, not a search."""
@@ -86,7 +87,7 @@ def _request_text(r: RequestRecord) -> Iterable[object]:
     yield from (r.id, r.endpoint, r.path, r.userid, r.diagnosis, r.result, r.rule, r.fault)
     yield from r.warnings
     for value in r.fields.values():
-        yield (value if isinstance(value, str) else repr(value))[:SEARCHED]
+        yield value[:SEARCHED] if isinstance(value, str) else short_repr(value)[:SEARCHED]
 
 
 def _push_text(p: PushAttempt) -> Iterable[object]:

@@ -60,6 +60,9 @@ class Streams:
     limit: int = 16
     bound: int = 2048
     """Events a stream may have waiting before it is told to resync."""
+    max_bytes: int = 16 * 1024 * 1024
+    """What the records of a stream's waiting events may hold (a request holds its body, which
+    the journal may already have dropped): past it, too, the stream is told to resync."""
     heartbeat: float = 15.0
     open: int = 0
 
@@ -70,10 +73,19 @@ Happening = tuple[str, Any, int | None]
 """(event name, the record, its position in its journal when it is new)."""
 
 
+def _weight(happening: Happening) -> int:
+    """Bytes a waiting event keeps alive: a request its body, anything else a few hundred."""
+    record = happening[1]
+    return record.size if isinstance(record, RequestRecord) else 512
+
+
 class _Stream(Listener):
-    def __init__(self, gateway: Gateway, bound: int) -> None:
+    def __init__(self, gateway: Gateway, bound: int, max_bytes: int) -> None:
         self._gateway = gateway
         self._bound = bound
+        self._max_bytes = max_bytes
+        self.bytes = 0
+        """What the waiting events' records hold, by :func:`_weight`."""
         self.queue: deque[Happening] = deque()
         self.behind = False
         """The queue overflowed: what it held is gone, and the page must fetch again."""
@@ -83,12 +95,20 @@ class _Stream(Listener):
     def _put(self, happening: Happening) -> None:
         if self.behind:
             return
-        if len(self.queue) >= self._bound:
+        weight = _weight(happening)
+        if len(self.queue) >= self._bound or self.bytes + weight > self._max_bytes:
             self.queue.clear()
+            self.bytes = 0
             self.behind = True
         else:
             self.queue.append(happening)
+            self.bytes += weight
         self.wake()
+
+    def take(self) -> Happening:
+        happening = self.queue.popleft()
+        self.bytes -= _weight(happening)
+        return happening
 
     def wake(self, _: object = None) -> None:
         if self.woken is not None:
@@ -125,6 +145,7 @@ class _Stream(Listener):
     def journal_reset(self) -> None:
         self._in_flight.clear()
         self.queue.clear()
+        self.bytes = 0
         self.behind = False
         self._put(("reset", None, None))
 
@@ -184,7 +205,7 @@ async def events(request: web.Request) -> web.StreamResponse:
             "X-Accel-Buffering": "no",
         }
     )
-    stream = _Stream(gateway, streams.bound)
+    stream = _Stream(gateway, streams.bound, streams.max_bytes)
     streams.open += 1
     gateway.events.subscribe(stream)
     loop = asyncio.get_running_loop()
@@ -220,7 +241,7 @@ async def events(request: web.Request) -> web.StreamResponse:
 async def _write_some(response: web.StreamResponse, stream: _Stream, chosen: Chosen) -> None:
     chunks = []
     for _ in range(min(WRITE_BATCH, len(stream.queue))):
-        rendered = _render(stream.queue.popleft(), chosen)
+        rendered = _render(stream.take(), chosen)
         if rendered is not None:
             chunks.append(rendered)
     if chunks:

@@ -32,7 +32,7 @@ from mockgateway.domain.records import (
     RequestRecord,
 )
 from mockgateway.http.keys import GATEWAY
-from mockgateway.protocol.errors import Code
+from mockgateway.protocol.errors import Code, is_domestic, is_known
 from mockgateway.protocol.push import KINDS as PUSH_KINDS
 
 if TYPE_CHECKING:
@@ -42,6 +42,12 @@ _PENDING = ReportState.PENDING
 
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Seconds; a mock answers in a millisecond unless a scenario delays it."""
+
+
+def _result_label(result: int | None) -> str:
+    if result is None:
+        return "none"
+    return str(result) if is_known(result) or is_domestic(result) else "other"
 
 
 def rejection_kind(record: RequestRecord) -> str:
@@ -55,7 +61,7 @@ def rejection_kind(record: RequestRecord) -> str:
     try:
         return Code(-abs(record.result)).name.lower()  # either sign (``error_sign``)
     except ValueError:
-        return f"code_{record.result}"
+        return "other_code"  # a code a scenario chose: bounded, whatever it chose
 
 
 class Tally(Listener):
@@ -78,11 +84,12 @@ class Tally(Listener):
 
     @property
     def requests(self) -> dict[tuple[str, str], int]:
-        """By (endpoint, result as text: ``none`` when no result was decided)."""
-        return {
-            (endpoint, "none" if result is None else str(result)): count
-            for (endpoint, result), count in self._requests.items()
-        }
+        """By (endpoint, result as text: ``none`` when no result was decided, ``other`` for a
+        code in neither table, which only a scenario's rule can answer)."""
+        labelled: Counter[tuple[str, str]] = Counter()
+        for (endpoint, result), count in self._requests.items():
+            labelled[endpoint, _result_label(result)] += count
+        return dict(labelled)
 
     @property
     def reports(self) -> dict[str, int]:

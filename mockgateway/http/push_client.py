@@ -71,6 +71,8 @@ class PushClient:
             )
         except aiohttp.ClientConnectorError as exc:
             return Delivery(None, error=f"cannot connect: {exc.os_error.strerror or exc}")
+        except ValueError as exc:  # a URL the client cannot use (aiohttp's InvalidURL among them)
+            return Delivery(None, error=f"the push URL cannot be used: {exc}"[:300])
         except (aiohttp.ClientError, OSError, asyncio.IncompleteReadError) as exc:
             return Delivery(None, error=f"connection failed: {type(exc).__name__}: {exc}")
 

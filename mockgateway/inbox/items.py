@@ -7,6 +7,7 @@ items here, so the page renders one shape whichever it was given.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -62,10 +63,20 @@ def _short(value: Any) -> Any:
     if isinstance(value, str) and len(value) > FIELD_CHARS:
         return f"{value[:FIELD_CHARS]}… ({len(value) - FIELD_CHARS:,} more characters)"
     if isinstance(value, (dict, list)):
-        text = repr(value)
-        if len(text) > FIELD_CHARS:
-            return f"{text[:FIELD_CHARS]}… ({len(text) - FIELD_CHARS:,} more characters)"
+        return short_repr(value)
     return value
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict = 4, 100, 100
+_REPR.maxstring = _REPR.maxother = FIELD_CHARS
+
+
+def short_repr(value: object) -> str:
+    """``value`` written out to at most :data:`FIELD_CHARS` characters, in time bounded by that
+    too (``repr`` of a 4 MB list would write it all before it could be cut)."""
+    text = _REPR.repr(value)
+    return text if len(text) <= FIELD_CHARS else f"{text[:FIELD_CHARS]}… (cut)"
 
 
 def join_reports(messages: Iterable[Item], reports: Iterable[Item]) -> list[Item]:

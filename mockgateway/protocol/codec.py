@@ -192,7 +192,7 @@ def _parse_xml(body: bytes) -> tuple[Fields, list[str]]:
     limits.check_xml_size(body)
     body, warnings = _read_declaration(body)
     try:
-        doc = xmltodict.parse(body, disable_entities=True)
+        doc = xmltodict.parse(body, disable_entities=True, xml_attribs=False)  # never read
     except LookupError as exc:  # an encoding Python has no codec for, or not a text one
         raise GatewayError(
             Code.BODY_XML_MALFORMED,

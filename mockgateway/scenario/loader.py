@@ -651,7 +651,9 @@ def is_http_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
         port_ok = parts.port is None or 0 < parts.port < 65536
-    except ValueError:
+        if parts.hostname:
+            parts.hostname.encode("idna")  # a host an HTTP client can name: no empty label...
+    except ValueError:  # UnicodeError included
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname) and port_ok
 
