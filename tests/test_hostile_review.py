@@ -82,6 +82,20 @@ async def test_a_compressed_body_is_refused_without_inflating_it(
     await assert_healthy(gw)
 
 
+@pytest.mark.parametrize("coding", ["identity", "", " IDENTITY "])
+async def test_a_body_said_to_be_as_sent_is_read(gw: Harness, coding: str) -> None:
+    response = await gw.client.post(
+        "/sms/v2/std/send_single",
+        data=signed_json(mobile="85292041234", content="hi"),
+        headers={"Content-Type": "application/json", "Content-Encoding": coding},
+    )
+    assert (await response.json())["result"] == 0
+    response = await gw.client.put(
+        "/_mock/accounts/J10003/balance", json={"balance": 5}, headers={"Content-Encoding": coding}
+    )
+    assert response.status == 200
+
+
 async def test_a_compressed_control_body_is_refused(gw: Harness) -> None:
     response = await gw.client.put(
         "/_mock/accounts/J10003/balance",

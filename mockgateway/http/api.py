@@ -93,6 +93,9 @@ async def serve(
         return response
 
 
+PLAIN = ("", "identity")
+"""``Content-Encoding`` values that mean the body is as sent."""
+
 ALLOWED = ("GET", "POST")
 """The manual's methods: POST with a body, or GET with the fields in the query string."""
 
@@ -140,8 +143,8 @@ async def _read(
     query = request.rel_url.raw_query_string.encode("latin-1", "replace")
     content_type = request.headers.get("Content-Type", "").split(";")[0].strip()
     fmt = Format.XML if content_type.lower() in ("application/xml", "text/xml") else Format.JSON
-    coding = request.headers.get(hdrs.CONTENT_ENCODING, "identity").strip().lower()
-    if coding != "identity":
+    coding = request.headers.get(hdrs.CONTENT_ENCODING, "").strip().lower()
+    if coding not in PLAIN:
         error = GatewayError(
             Code.BODY_UNSUPPORTED,
             f"the body is compressed (Content-Encoding: {limits.shown(coding)}): the gateway "

@@ -36,6 +36,7 @@ from mockgateway.domain.queries import (
     RequestQuery,
 )
 from mockgateway.domain.waiters import Kind
+from mockgateway.http.api import PLAIN
 from mockgateway.http.keys import GATEWAY, STOPPING
 from mockgateway.http.serializers import (
     message_json,
@@ -230,7 +231,7 @@ async def _json_body(request: web.Request, limit: int = MAX_CONTROL_BODY) -> Any
     """The body as JSON, or None when it is not: read as UTF-8 whatever charset the
     Content-Type claims, at most ``limit`` bytes, never inflated, by the API's decoder (NaN and
     Infinity are not JSON); too deep to parse counts as not JSON."""
-    if request.headers.get(hdrs.CONTENT_ENCODING, "identity").strip().lower() != "identity":
+    if request.headers.get(hdrs.CONTENT_ENCODING, "").strip().lower() not in PLAIN:
         return None
     if (request.content_length or 0) > limit:
         return None
