@@ -241,7 +241,7 @@ class Sending:
                 splits[text] = content.segment(text)
         segments = [splits[p.content.text].segments for p in parts]
         lost = rule is not None and rule.report is not None and rule.report.lost
-        self._reporting.make_room(
+        self._reporting.make_room(  # the reports a rule loses are never made: they need no room
             sum(s for p, s in zip(parts, segments, strict=True) if not lost or not _covers(rule, p))
         )
         billing.charge(account, sum(segments), lambda: _cost(segments))
