@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from mockgateway.remote import Unreachable, opened
+from mockgateway.remote import blocks, opened
 
 JOURNALS = ("requests", "messages", "reports", "pushes", "mos")
 """What is exported; a journal the gateway does not have (404) is skipped."""
-BLOCK = 64 * 1024
+MAX_JOURNAL = 16 * 1024**3
+"""Bytes of one journal written at most: far past a journal's 256 MiB, short of filling a
+disk with what a broken or hostile server might send for ever."""
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,8 @@ def export(url: str, folder: str | Path, token: str | None = None) -> list[Expor
             path = target / f"{journal}.jsonl"
             lines = 0
             with path.open("wb") as out:
-                try:
-                    while block := response.read(BLOCK):
-                        out.write(block)
-                        lines += block.count(b"\n")
-                except OSError as error:
-                    raise Unreachable(f"reading {source} failed: {error}") from None
+                for block in blocks(response, source, limit=MAX_JOURNAL):
+                    out.write(block)
+                    lines += block.count(b"\n")
             written.append(Exported(journal, path, lines))
     return written

@@ -6,14 +6,21 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
+from mockgateway import remote
+from mockgateway.cli import main
 from mockgateway.client import credentials
 from mockgateway.domain.journal import Journal
 from mockgateway.domain.records import PushAttempt
 from mockgateway.http.live import _Stream
+from mockgateway.inbox import report
 from mockgateway.protocol.push import REPORTS
 from mockgateway.scenario import ScenarioError, load_text
 from tests.conftest import Harness, Receiver, Start, ack
@@ -247,8 +254,9 @@ async def test_reports_held_are_bounded_and_none_is_dropped(start: Start) -> Non
     assert refused["result"] == -100999
     assert gw.last().diagnosis == (
         "4 status reports wait to be collected and this would add 2: the gateway holds at most "
-        "5 (reports.max_pending); collect them with get_rpt, give the account a push URL, or "
-        "reset. Nothing was accepted"
+        "5 (reports.max_pending) (J10003 4); collect them with get_rpt, let a receiver "
+        "acknowledge them or re-drive parked ones (POST /_mock/pushes/retry), or reset. Nothing "
+        "was accepted"
     )
     assert len(gw.gateway.messages) == 4
     assert (await gw.call("send_single", mobile="85292041235", content="hi"))["result"] == 0
@@ -447,3 +455,175 @@ async def test_codes_a_scenario_makes_up_share_one_metrics_label(start: Start) -
     text = await (await gw.client.get("/metrics")).text()
     assert 'result="other"' in text and "-1234567" not in text
     assert 'kind="forced_by_rule"' in text
+
+
+# --- third round -------------------------------------------------------------------------------
+
+TWO_ACCOUNTS = (
+    "clock: virtual\nreports: {{delay: 1}}\naccounts:\n"
+    "  - {{userid: J10003, password: '111111', push: {{url: '{url}'}}}}\n"
+    "  - {{userid: J10004, password: '111111'}}\n"
+)
+
+
+async def _until_taken_out(gw: Harness) -> None:
+    """Until the worker of J10003's reports has been taken out of the registry (a change or a
+    new scenario waits for its attempt in flight)."""
+    workers = gw.gateway.pushing.workers
+    for _ in range(1000):
+        if workers.get(("J10003", REPORTS)) is None:
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError("the worker was never taken out")
+
+
+async def test_a_reset_during_a_scenario_change_leaves_the_held_count_true(
+    start: Start, receiver: Receiver
+) -> None:
+    entered, release, receiver.behaviour = held_ack()
+    scenario = TWO_ACCOUNTS.format(url=receiver.url)
+    gw = await start(scenario)
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    advancing = asyncio.create_task(advance(gw, 1))
+    await entered.wait()
+    replacing = asyncio.create_task(gw.client.put("/_mock/scenario", data=scenario))
+    await _until_taken_out(gw)
+    assert (await gw.client.post("/_mock/reset")).status == 200
+    signed = {**credentials("J10004", "111111"), "mobile": "85292041234", "content": "hi"}
+    assert (await gw.call("send_single", sign=False, **signed))["result"] == 0
+    release.set()
+    await replacing
+    await advancing
+    assert gw.gateway.reporting.held.count == gw.gateway.pending_reports() == 1
+
+
+async def test_a_push_change_a_reset_overtook_says_so(start: Start, receiver: Receiver) -> None:
+    entered, release, receiver.behaviour = held_ack()
+    gw = await start(TWO_ACCOUNTS.format(url=receiver.url))
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    advancing = asyncio.create_task(advance(gw, 1))
+    await entered.wait()
+    changing = asyncio.create_task(
+        gw.client.put("/_mock/accounts/J10003/push", json={"url": "http://127.0.0.1:9/b"})
+    )
+    await _until_taken_out(gw)
+    assert (await gw.client.post("/_mock/reset")).status == 200
+    release.set()
+    answer = await changing
+    await advancing
+    assert answer.status == 409
+    assert "the URL was not changed; set it again" in (await answer.json())["error"]
+    settings = gw.gateway.accounts.current["J10003"].push.settings
+    assert settings is not None and settings.url == receiver.url
+
+
+async def test_reorder_looks_ahead_a_bounded_window(start: Start, receiver: Receiver) -> None:
+    extra = "batch_size: 2\n      chaos: {reorder: true}"
+    gw = await start(PUSH.format(url=receiver.url, attempts=3, timeout=5, extra=extra))
+    numbers = ",".join(f"8529204{i:04}" for i in range(10))
+    answer = await gw.call("send_batch", mobile=numbers, content="hi")
+    await advance(gw, 2)
+    sent = [m["msgid"] for m in answer["messages"]]
+    first = receiver.received[0]["rpts"]
+    assert [r["msgid"] for r in first] == [sent[7], sent[6]], "the newest of the first 8"
+    assert sorted(receiver.acknowledged_msgids()) == sorted(sent), "and none lost"
+
+
+# --- report and export against a gateway that is not one ---------------------------------------
+
+
+@pytest.fixture
+async def fake_gateway() -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """A server answering every path as ``behaviour["answer"]`` says, and noting who calls."""
+    behaviour: dict[str, Any] = {"answer": "object", "calls": []}
+
+    async def answer(request: web.Request) -> web.StreamResponse:
+        behaviour["calls"].append((request.path, request.headers.get("Authorization")))
+        kind = behaviour["answer"]
+        if kind == "endless":
+            response = web.StreamResponse(headers={"Content-Type": "application/json"})
+            await response.prepare(request)
+            await response.write(b'{"items":["')
+            while True:
+                await response.write(b"a" * 65536)
+        if kind == "trickle":
+            response = web.StreamResponse(headers={"Content-Type": "application/json"})
+            await response.prepare(request)
+            while True:
+                await response.write(b" ")
+                await asyncio.sleep(0.05)
+        if kind == "redirect":
+            raise web.HTTPFound("http://127.0.0.1:9/elsewhere")
+        bodies = {
+            "nan": '{"items": [{"x": NaN}], "dropped": 0}',
+            "strings": '{"items": ["a"], "dropped": 0}',
+            "array": "[]",
+            "dropped": '{"items": [], "dropped": "lots"}',
+            "deep": "[" * 100_000,
+        }
+        return web.Response(text=bodies[kind], content_type="application/json")
+
+    app = web.Application()
+    app.router.add_route("GET", "/{tail:.*}", answer)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    yield str(server.make_url("")).rstrip("/"), behaviour
+    await server.close()
+
+
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [
+        ("nan", "NaN is not JSON"),
+        ("strings", "its items are not a list of objects"),
+        ("array", "not a JSON object"),
+        ("dropped", "dropped is not a whole number"),
+        ("deep", "cannot read"),
+        ("endless", "answered more than 1,048,576 bytes"),
+        ("trickle", "took over 1 s to answer"),
+        ("redirect", "redirected to http://127.0.0.1:9/elsewhere: not followed"),
+    ],
+)
+async def test_report_names_what_is_wrong_with_a_gateway_and_exits_2(
+    fake_gateway: tuple[str, dict[str, Any]],
+    kind: str,
+    said: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url, behaviour = fake_gateway
+    behaviour["answer"] = kind
+    monkeypatch.setattr(report, "MAX_LISTING", 1024 * 1024)
+    monkeypatch.setattr(remote, "FETCH_DEADLINE", 1.0)
+    target = tmp_path / "inbox.html"
+    argv = ["report", "--url", url, "-o", str(target), "--token", "SECRET"]
+    assert await asyncio.wait_for(asyncio.to_thread(main, argv), BOUND) == 2
+    assert said in capsys.readouterr().err
+    assert not target.exists()
+    assert all(path.startswith("/_mock/") for path, _ in behaviour["calls"]), "not followed"
+
+
+async def test_export_gives_up_on_a_gateway_that_trickles(
+    fake_gateway: tuple[str, dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url, behaviour = fake_gateway
+    behaviour["answer"] = "trickle"
+    monkeypatch.setattr(remote, "FETCH_DEADLINE", 1.0)
+    argv = ["export", "--url", url, str(tmp_path / "out")]
+    assert await asyncio.wait_for(asyncio.to_thread(main, argv), BOUND) == 2
+    assert "took over 1 s to answer" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("given", "said"), [("dir", "a directory"), ("/dev/zero", "not a regular")]
+)
+def test_check_names_what_is_not_a_scenario_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str, said: str
+) -> None:
+    name = str(tmp_path) if given == "dir" else given
+    assert main(["check", name]) == 1
+    assert f"{name}:0: {said}" in capsys.readouterr().err

@@ -88,6 +88,7 @@ class Gateway:
         move, move_mo = mover(self._report_moved), mover(self._mo_moved)
         self.accounts = Accounts(move, move_mo)
         self.reporting = Reporting(self.reports, self.events, move)
+        self.reporting.holders = self._report_holders
         self._msgids = Msgids()
         self.inbound = Inbound(self._msgids, self.mos, self.events, move_mo)
         self.sending = Sending(
@@ -181,18 +182,20 @@ class Gateway:
 
     # --- steering (the control API) ------------------------------------------------------
 
-    async def set_push(self, userid: str, url: str | None) -> None:
-        """Point an account's pushes at ``url``, or stop pushing (reports go to get_rpt)."""
-        await self.pushing.set_push(self.accounts.current[userid], url, REPORTS)
+    async def set_push(self, userid: str, url: str | None) -> bool:
+        """Point an account's pushes at ``url``, or stop pushing (reports go to get_rpt); False
+        when a reset or a new scenario overtook the change, which is then not made."""
+        return await self.pushing.set_push(self.accounts.current[userid], url, REPORTS)
 
     def set_balance(self, userid: str, balance: int | None) -> None:
         """Set what an account has left (None: unlimited) until the next reset, which restores
         the scenario's ``billing.balance``."""
         self.accounts.current[userid].balance = balance
 
-    async def set_mo_push(self, userid: str, url: str | None) -> None:
-        """Point an account's MO pushes at ``url``, or stop them (MOs go to get_mo)."""
-        await self.pushing.set_push(self.accounts.current[userid], url, MOS)
+    async def set_mo_push(self, userid: str, url: str | None) -> bool:
+        """Point an account's MO pushes at ``url``, or stop them (MOs go to get_mo); False as
+        :meth:`set_push`."""
+        return await self.pushing.set_push(self.accounts.current[userid], url, MOS)
 
     def retry_parked(self, userid: str | None = None, kind: str | None = None) -> int:
         """Re-drive parked batches (same seqids) of one kind (``rpt``, ``mo``) or both; without
@@ -356,6 +359,18 @@ class Gateway:
         """Reports accepted but not yet fetched or acknowledged (parked ones, and those of
         accounts a replaced scenario dropped, included)."""
         return sum(len(a.outbox) + a.push.pending() for a in self.accounts.every())
+
+    def _report_holders(self) -> str:
+        """The accounts holding the most reports, for a refusal's diagnosis."""
+        held = [
+            (len(a.outbox) + a.push.pending(), a.push.undelivered(), a.userid)
+            for a in self.accounts.every()
+        ]
+        top = sorted((h for h in held if h[0]), reverse=True)[:3]
+        return ", ".join(
+            f"{userid} {count:,}" + (f" of them {parked:,} parked" if parked else "")
+            for count, parked, userid in top
+        )
 
     def undelivered_reports(self) -> int:
         return sum(a.push.undelivered() for a in self.accounts.every())

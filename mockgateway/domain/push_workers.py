@@ -72,7 +72,12 @@ class PushWorkers(Listener):
         """Stop every worker once the attempts in flight have their answers."""
         self._generation += 1
         workers, self._workers = self._workers, {}
-        await asyncio.gather(*(worker.stop() for worker in workers.values()))
+        stopping = set(workers.values())
+        self._retiring |= stopping  # a reset meanwhile stops them at once
+        try:
+            await asyncio.gather(*(worker.stop() for worker in stopping))
+        finally:
+            self._retiring -= stopping
 
     async def replace(self, key: Key, change: Callable[[], MakeWorker | None]) -> bool:
         """Stop the worker of ``key``, then apply ``change`` and start the worker it makes.

@@ -94,9 +94,10 @@ class Pushing:
 
     async def set_push(
         self, state: AccountState, url: str | None, lane: Lane[Any] = REPORTS
-    ) -> None:
+    ) -> bool:
         """Point an account's pushes of one kind at ``url``, or stop them (what is not
-        acknowledged goes back to get_rpt or get_mo).
+        acknowledged goes back to get_rpt or get_mo). False when a reset or a new scenario came
+        first: the change is then not made.
 
         The attempt in flight gets its answer first; concurrent calls take turns.
         """
@@ -110,7 +111,7 @@ class Pushing:
             line.repoint(replace(base, url=url))
             return None if self._sender is None else self._maker(state, lane, self._sender)
 
-        await self.workers.replace((state.userid, lane.kind.exchange), change)
+        return await self.workers.replace((state.userid, lane.kind.exchange), change)
 
     def redrive(self, accounts: Iterable[AccountState], lanes: Collection[Lane[Any]]) -> int:
         """Re-drive parked batches (same seqids); without a push URL they go back to get_rpt or

@@ -8,6 +8,7 @@ Every change of a report's state goes through the mover the gateway gives it
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import tzinfo
 from typing import TYPE_CHECKING
 
@@ -68,6 +69,8 @@ class Reporting:
         self.held = Held("status reports", ReportSettings().max_pending)
         """Reports made and not yet collected or acknowledged (parked ones included); the
         gateway's mover keeps it, its scenario sets the limit."""
+        self.holders: Callable[[], str] | None = None
+        """Who holds them, said in a refusal (the limit is the gateway's, not an account's)."""
 
     def restart(self) -> None:
         self._order = itertools.count()
@@ -78,10 +81,11 @@ class Reporting:
         nothing is accepted, and no report is dropped to make room."""
         full = self.held.full(reports)
         if full is not None:
+            holders = f" ({self.holders()})" if self.holders is not None else ""
             raise GatewayError(
                 Code.INTERNAL_ERROR,
-                f"{full}; collect them with get_rpt, give the account a push URL, or reset. "
-                "Nothing was accepted",
+                f"{full}{holders}; collect them with get_rpt, let a receiver acknowledge them or "
+                "re-drive parked ones (POST /_mock/pushes/retry), or reset. Nothing was accepted",
             )
 
     def schedule(

@@ -53,6 +53,7 @@ from mockgateway.protocol.push import KINDS as PUSH_KINDS
 from mockgateway.scenario import ScenarioError, load_text
 from mockgateway.scenario.loader import URL_RULE, is_http_url
 from mockgateway.scenario.model import MAX_BALANCE
+from mockgateway.scenario.sources import MAX_FILE
 
 routes = web.RouteTableDef()
 T = TypeVar("T")
@@ -261,7 +262,8 @@ async def set_push(request: web.Request) -> web.Response:
     if url is not None and (not isinstance(url, str) or not is_http_url(url)):
         return _error(f"{shown(url)} is not {URL_RULE}", 400)
     if not mo:
-        await gateway.set_push(userid, url)
+        if not await gateway.set_push(userid, url):
+            return _overtaken()
         return web.json_response({"userid": userid, "url": url})
     edition = gateway.accounts.current[userid].settings.edition
     if edition != "domestic":
@@ -269,8 +271,17 @@ async def set_push(request: web.Request) -> web.Response:
             f"account {userid} is in the {edition} edition: MOs are a domestic-edition feature",
             409,
         )
-    await gateway.set_mo_push(userid, url)
+    if not await gateway.set_mo_push(userid, url):
+        return _overtaken()
     return web.json_response({"userid": userid, "mo_url": url})
+
+
+def _overtaken() -> web.Response:
+    return _error(
+        "a reset or a new scenario came while this change waited for the push in flight: the "
+        "URL was not changed; set it again",
+        409,
+    )
 
 
 @routes.get("/_mock/accounts/{userid}/balance")
@@ -323,7 +334,7 @@ async def reset(request: web.Request) -> web.Response:
     )
 
 
-MAX_SCENARIO = 4 * 1024 * 1024
+MAX_SCENARIO = MAX_FILE
 """A scenario body's limit in bytes (the same as every body): parsed in about a second."""
 MAX_PROBLEMS = 100
 """Problems listed in a 400 answer; ``mockgateway check`` lists them all."""

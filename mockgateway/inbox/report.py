@@ -15,7 +15,7 @@ from typing import Any
 
 from mockgateway.inbox.items import Item, join_reports, push_item, request_item
 from mockgateway.inbox.page import standalone
-from mockgateway.remote import Unreachable, opened
+from mockgateway.remote import Unreachable, blocks, opened
 
 __all__ = ["KINDS", "Snapshot", "Unreachable", "build", "fetch", "page_data", "write"]
 
@@ -36,16 +36,43 @@ class Snapshot:
     dropped: dict[str, int] = field(default_factory=dict)
 
 
+MAX_LISTING = 1024**3
+"""Bytes of one listing read at most (a journal holds 256 MiB by default): the report holds
+them all in memory, so what a broken server sends must not be without end."""
+
+
 def _get(url: str, token: str | None) -> dict[str, Any] | None:
-    """A listing's JSON; None for a 404 (an endpoint this gateway does not have)."""
+    """A listing's JSON object; None for a 404 (an endpoint this gateway does not have)."""
     with opened(url, token) as response:
         if response is None:
             return None
-        try:
-            answer: dict[str, Any] = json.loads(response.read())
-        except (OSError, ValueError) as error:
-            raise Unreachable(f"cannot read {url}: {error}") from None
+        body = b"".join(blocks(response, url, limit=MAX_LISTING))
+    try:
+        answer = json.loads(body, parse_constant=_not_json)
+    except (ValueError, RecursionError) as error:
+        raise Unreachable(f"cannot read {url}: {str(error)[:200]}") from None
+    if not isinstance(answer, dict):
+        raise Unreachable(f"cannot read {url}: not a JSON object")
     return answer
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _items(answer: dict[str, Any], url: str) -> list[Item]:
+    """A listing's items and nothing else: each an object, as a gateway lists them."""
+    items = answer.get("items", [])
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise Unreachable(f"cannot read {url}: its items are not a list of objects")
+    return items
+
+
+def _dropped(answer: dict[str, Any], url: str) -> int:
+    dropped = answer.get("dropped", 0)
+    if isinstance(dropped, bool) or not isinstance(dropped, int):
+        raise Unreachable(f"cannot read {url}: dropped is not a whole number")
+    return dropped
 
 
 def fetch(url: str, token: str | None = None) -> Snapshot:
@@ -54,15 +81,17 @@ def fetch(url: str, token: str | None = None) -> Snapshot:
     listed: dict[str, list[Item]] = {}
     dropped: dict[str, int] = {}
     for kind in KINDS:
-        answer = _get(f"{base}/_mock/{kind}", token)
+        source = f"{base}/_mock/{kind}"
+        answer = _get(source, token)
         if answer is None:
             raise Unreachable(f"{base} has no /_mock/{kind}: is it a mockgateway?")
-        listed[kind] = list(answer.get("items", []))
-        dropped[kind] = int(answer.get("dropped", 0))
-    mos_answer = _get(f"{base}/_mock/mos", token)
-    mos = None if mos_answer is None else list(mos_answer.get("items", []))
+        listed[kind] = _items(answer, source)
+        dropped[kind] = _dropped(answer, source)
+    source = f"{base}/_mock/mos"
+    mos_answer = _get(source, token)
+    mos = None if mos_answer is None else _items(mos_answer, source)
     if mos_answer is not None:
-        dropped["mos"] = int(mos_answer.get("dropped", 0))
+        dropped["mos"] = _dropped(mos_answer, source)
     return Snapshot(health, mos=mos, dropped=dropped, **listed)
 
 

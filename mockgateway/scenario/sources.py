@@ -61,6 +61,9 @@ def resolve(spec: str | Path | None) -> Source:
     if "\n" not in spec:
         if Path(spec).is_file():
             return from_file(Path(spec))
+        if Path(spec).exists():  # a directory, a device: nothing to read a scenario from
+            kind = "a directory" if Path(spec).is_dir() else "not a regular file"
+            raise ScenarioError([Problem(spec, 0, f"{kind}: give a scenario file or a name")])
         if spec in builtin_names():
             return builtin(spec)
         if spec.endswith(FILE_ENDINGS):
@@ -70,8 +73,14 @@ def resolve(spec: str | Path | None) -> Source:
     return Source(spec, "scenario", "scenario")
 
 
+MAX_FILE = 4 * 1024 * 1024
+"""A scenario file's bytes at most, as for ``PUT /_mock/scenario``."""
+
+
 def from_file(path: Path) -> Source:
     try:
+        if path.stat().st_size > MAX_FILE:
+            raise ScenarioError([Problem(str(path), 0, f"over {MAX_FILE:,} bytes: not read")])
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([Problem(str(path), 0, f"cannot read: {exc}")]) from None
