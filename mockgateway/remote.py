@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.client import HTTPResponse
+from http.client import HTTPException, HTTPResponse
 from typing import Any
 
 FETCH_TIMEOUT = 60.0
@@ -39,9 +39,9 @@ def opened(url: str, token: str | None) -> Iterator[HTTPResponse | None]:
                 f"{url} needs the control token: give --token or set MOCKGATEWAY_CONTROL_TOKEN"
             ) from None
         raise Unreachable(f"{url} answered HTTP {error.code}") from None
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        raise Unreachable(f"cannot read {url}: {reason}") from None
+    except (urllib.error.URLError, OSError, ValueError, HTTPException) as error:
+        reason = getattr(error, "reason", error)  # HTTPException: not HTTP (a bad status line)
+        raise Unreachable(f"cannot read {url}: {type(error).__name__}: {reason}"[:300]) from None
     with response:
         yield response
 
@@ -59,8 +59,8 @@ def blocks(response: HTTPResponse, url: str, *, limit: int) -> Iterator[bytes]:
             if time.monotonic() > deadline:
                 raise Unreachable(f"{url} took over {FETCH_DEADLINE:g} s to answer")
             yield block
-    except OSError as error:
-        raise Unreachable(f"reading {url} failed: {error}") from None
+    except (OSError, HTTPException) as error:  # a broken chunk, a cut-off body
+        raise Unreachable(f"reading {url} failed: {type(error).__name__}: {error}"[:300]) from None
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

@@ -627,3 +627,102 @@ def test_check_names_what_is_not_a_scenario_file(
     name = str(tmp_path) if given == "dir" else given
     assert main(["check", name]) == 1
     assert f"{name}:0: {said}" in capsys.readouterr().err
+
+
+# --- fourth round ------------------------------------------------------------------------------
+
+
+async def test_two_scenario_changes_during_a_push_deliver_it_once(
+    start: Start, receiver: Receiver
+) -> None:
+    entered, release, receiver.behaviour = held_ack()
+    scenario = TWO_ACCOUNTS.format(url=receiver.url)
+    gw = await start(scenario)
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    advancing = asyncio.create_task(advance(gw, 1))
+    await entered.wait()
+    first = asyncio.create_task(gw.client.put("/_mock/scenario", data=scenario))
+    await _until_taken_out(gw)
+    second = asyncio.create_task(gw.client.put("/_mock/scenario", data=scenario))
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert not second.done(), "the second waits for the first, which waits for the answer"
+    release.set()
+    assert [(await first).status, (await second).status] == [200, 200]
+    await advancing
+    await advance(gw, 5)
+    assert len(receiver.received) == 1, "the batch in flight was pushed once"
+    pushes = (await control(gw, "/_mock/pushes"))["items"]
+    assert [p["outcome"] for p in pushes] == ["acknowledged"]
+
+
+async def test_a_scenario_change_waits_for_the_worker_a_url_change_is_stopping(
+    start: Start, receiver: Receiver
+) -> None:
+    entered, release, receiver.behaviour = held_ack()
+    scenario = TWO_ACCOUNTS.format(url=receiver.url)
+    gw = await start(scenario)
+    await gw.call("send_single", mobile="85292041234", content="hi")
+    advancing = asyncio.create_task(advance(gw, 1))
+    await entered.wait()
+    changing = asyncio.create_task(
+        gw.client.put("/_mock/accounts/J10003/push", json={"url": receiver.url})
+    )
+    await _until_taken_out(gw)
+    replacing = asyncio.create_task(gw.client.put("/_mock/scenario", data=scenario))
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert not replacing.done(), "it waits for the attempt in flight"
+    release.set()
+    assert (await changing).status == 409, "the new scenario overtook the change"
+    assert (await replacing).status == 200
+    await advancing
+    await advance(gw, 5)
+    assert len(receiver.received) == 1
+
+
+@pytest.mark.parametrize("url", ["1", "true", "1.5", "[]", "{}"])
+async def test_a_push_url_that_is_not_text_is_a_400(gw: Harness, url: str) -> None:
+    for line in ("push", "mo_push"):
+        response = await gw.client.put(
+            f"/_mock/accounts/J10003/{line}",
+            data=f'{{"url": {url}}}',
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status == 400, line
+        assert "is not an http:// or https:// URL" in (await response.json())["error"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        (b"garbage\r\n\r\n", "cannot read"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\n", "IncompleteRead"),
+    ],
+    ids=["status-line", "chunk"],
+)
+async def test_report_names_a_gateway_that_does_not_speak_http(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], answer: tuple[bytes, str]
+) -> None:
+    sent, said = answer
+
+    async def speak(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(sent)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(speak, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    argv = ["report", "--url", f"http://127.0.0.1:{port}", "-o", str(tmp_path / "r.html")]
+    try:
+        assert await asyncio.wait_for(asyncio.to_thread(main, argv), BOUND) == 2
+    finally:
+        server.close()
+    err = capsys.readouterr().err
+    assert err.startswith("mockgateway report: ") and said in err, err
+
+
+def test_check_takes_a_name_too_long_for_a_path(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "a" * 300]) == 1
+    assert "no file and no built-in scenario of that name" in capsys.readouterr().err

@@ -9,6 +9,7 @@ own methods (``push.py``); every happening is told to ``events``.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import random
@@ -95,6 +96,7 @@ class Gateway:
             self._msgids, self.messages, self.events, self.reporting, self.inbound
         )
         self.pushing = Pushing(self.pushes, self.events, wall)
+        self._scenario_turn = asyncio.Lock()
         self.reset(restart_sequences=True)
 
     def _report_moved(self, report: Report, before: ReportState) -> None:
@@ -150,7 +152,11 @@ class Gateway:
         settings too. Accounts that go keep their reports, visible in the journal. Attempts in
         flight get their answer first.
         """
-        await self.pushing.workers.stop_all()
+        async with self._scenario_turn:  # one at a time: the second waits for the first's stop
+            await self.pushing.workers.stop_all()
+            self._take(scenario)
+
+    def _take(self, scenario: Scenario) -> None:
         old, self.scenario = self.scenario, scenario
         self.seed = scenario.seed if scenario.seed is not None else self.seed
         if self._fixed_clock is None and scenario.clock != old.clock:

@@ -72,12 +72,14 @@ class PushWorkers(Listener):
         """Stop every worker once the attempts in flight have their answers."""
         self._generation += 1
         workers, self._workers = self._workers, {}
-        stopping = set(workers.values())
+        # Those a URL change is stopping too: none may still be pushing when this returns, or
+        # the workers started next would push the batch it has in flight a second time.
+        stopping = set(workers.values()) | self._retiring
         self._retiring |= stopping  # a reset meanwhile stops them at once
         try:
             await asyncio.gather(*(worker.stop() for worker in stopping))
         finally:
-            self._retiring -= stopping
+            self._retiring -= set(workers.values())
 
     async def replace(self, key: Key, change: Callable[[], MakeWorker | None]) -> bool:
         """Stop the worker of ``key``, then apply ``change`` and start the worker it makes.

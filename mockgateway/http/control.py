@@ -260,7 +260,8 @@ async def set_push(request: web.Request) -> web.Response:
         return _error('expected {"url": "http://host:port/path"} or {"url": null}', 400)
     url = body["url"]
     if url is not None and (not isinstance(url, str) or not is_http_url(url)):
-        return _error(f"{shown(url)} is not {URL_RULE}", 400)
+        given = shown(url) if isinstance(url, str) else f"a JSON {type(url).__name__}"
+        return _error(f"{given} is not {URL_RULE}", 400)
     if not mo:
         if not await gateway.set_push(userid, url):
             return _overtaken()

@@ -59,10 +59,11 @@ def resolve(spec: str | Path | None) -> Source:
     if isinstance(spec, Path):
         return from_file(spec)
     if "\n" not in spec:
-        if Path(spec).is_file():
-            return from_file(Path(spec))
-        if Path(spec).exists():  # a directory, a device: nothing to read a scenario from
-            kind = "a directory" if Path(spec).is_dir() else "not a regular file"
+        path = _path(spec)
+        if path is not None and path.is_file():
+            return from_file(path)
+        if path is not None and path.exists():  # a directory, a device: no scenario to read
+            kind = "a directory" if path.is_dir() else "not a regular file"
             raise ScenarioError([Problem(spec, 0, f"{kind}: give a scenario file or a name")])
         if spec in builtin_names():
             return builtin(spec)
@@ -75,6 +76,18 @@ def resolve(spec: str | Path | None) -> Source:
 
 MAX_FILE = 4 * 1024 * 1024
 """A scenario file's bytes at most, as for ``PUT /_mock/scenario``."""
+
+
+def _path(spec: str) -> Path | None:
+    """``spec`` as a path the system can look at, or None (empty, too long, a loop)."""
+    if not spec:
+        return None
+    path = Path(spec)
+    try:
+        path.exists()
+    except OSError:
+        return None
+    return path
 
 
 def from_file(path: Path) -> Source:
