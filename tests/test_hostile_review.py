@@ -7,6 +7,7 @@ import asyncio
 import gzip
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -477,15 +478,32 @@ async def _until_taken_out(gw: Harness) -> None:
     raise AssertionError("the worker was never taken out")
 
 
-async def test_a_reset_during_a_scenario_change_leaves_the_held_count_true(
-    start: Start, receiver: Receiver
-) -> None:
+@dataclass
+class InFlight:
+    """A gateway of two accounts (J10003 pushing, J10004 not) whose first push is held in
+    flight by the receiver until ``release`` is set; ``advancing`` moved the clock to it."""
+
+    gw: Harness
+    scenario: str
+    release: asyncio.Event
+    advancing: asyncio.Task[None]
+
+
+async def push_in_flight(start: Start, receiver: Receiver) -> InFlight:
     entered, release, receiver.behaviour = held_ack()
     scenario = TWO_ACCOUNTS.format(url=receiver.url)
     gw = await start(scenario)
     await gw.call("send_single", mobile="85292041234", content="hi")
     advancing = asyncio.create_task(advance(gw, 1))
     await entered.wait()
+    return InFlight(gw, scenario, release, advancing)
+
+
+async def test_a_reset_during_a_scenario_change_leaves_the_held_count_true(
+    start: Start, receiver: Receiver
+) -> None:
+    flight = await push_in_flight(start, receiver)
+    gw, scenario, release, advancing = flight.gw, flight.scenario, flight.release, flight.advancing
     replacing = asyncio.create_task(gw.client.put("/_mock/scenario", data=scenario))
     await _until_taken_out(gw)
     assert (await gw.client.post("/_mock/reset")).status == 200
@@ -498,11 +516,8 @@ async def test_a_reset_during_a_scenario_change_leaves_the_held_count_true(
 
 
 async def test_a_push_change_a_reset_overtook_says_so(start: Start, receiver: Receiver) -> None:
-    entered, release, receiver.behaviour = held_ack()
-    gw = await start(TWO_ACCOUNTS.format(url=receiver.url))
-    await gw.call("send_single", mobile="85292041234", content="hi")
-    advancing = asyncio.create_task(advance(gw, 1))
-    await entered.wait()
+    flight = await push_in_flight(start, receiver)
+    gw, release, advancing = flight.gw, flight.release, flight.advancing
     changing = asyncio.create_task(
         gw.client.put("/_mock/accounts/J10003/push", json={"url": "http://127.0.0.1:9/b"})
     )
@@ -635,12 +650,8 @@ def test_check_names_what_is_not_a_scenario_file(
 async def test_two_scenario_changes_during_a_push_deliver_it_once(
     start: Start, receiver: Receiver
 ) -> None:
-    entered, release, receiver.behaviour = held_ack()
-    scenario = TWO_ACCOUNTS.format(url=receiver.url)
-    gw = await start(scenario)
-    await gw.call("send_single", mobile="85292041234", content="hi")
-    advancing = asyncio.create_task(advance(gw, 1))
-    await entered.wait()
+    flight = await push_in_flight(start, receiver)
+    gw, scenario, release, advancing = flight.gw, flight.scenario, flight.release, flight.advancing
     first = asyncio.create_task(gw.client.put("/_mock/scenario", data=scenario))
     await _until_taken_out(gw)
     second = asyncio.create_task(gw.client.put("/_mock/scenario", data=scenario))
@@ -659,12 +670,8 @@ async def test_two_scenario_changes_during_a_push_deliver_it_once(
 async def test_a_scenario_change_waits_for_the_worker_a_url_change_is_stopping(
     start: Start, receiver: Receiver
 ) -> None:
-    entered, release, receiver.behaviour = held_ack()
-    scenario = TWO_ACCOUNTS.format(url=receiver.url)
-    gw = await start(scenario)
-    await gw.call("send_single", mobile="85292041234", content="hi")
-    advancing = asyncio.create_task(advance(gw, 1))
-    await entered.wait()
+    flight = await push_in_flight(start, receiver)
+    gw, scenario, release, advancing = flight.gw, flight.scenario, flight.release, flight.advancing
     changing = asyncio.create_task(
         gw.client.put("/_mock/accounts/J10003/push", json={"url": receiver.url})
     )
