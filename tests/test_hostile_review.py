@@ -733,3 +733,23 @@ async def test_report_names_a_gateway_that_does_not_speak_http(
 def test_check_takes_a_name_too_long_for_a_path(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "a" * 300]) == 1
     assert "no file and no built-in scenario of that name" in capsys.readouterr().err
+
+
+async def test_a_push_change_during_a_scenario_change_pushes_nothing_twice(
+    start: Start, receiver: Receiver
+) -> None:
+    flight = await push_in_flight(start, receiver)
+    gw = flight.gw
+    replacing = asyncio.create_task(gw.client.put("/_mock/scenario", data=flight.scenario))
+    await _until_taken_out(gw)
+    changing = asyncio.create_task(
+        gw.client.put("/_mock/accounts/J10003/push", json={"url": receiver.url})
+    )
+    for _ in range(50):
+        await asyncio.sleep(0)
+    flight.release.set()
+    assert (await replacing).status == 200
+    assert (await changing).status in (200, 409)  # made after the new scenario, or overtaken
+    await flight.advancing
+    await advance(gw, 5)
+    assert len(receiver.received) == 1, "the batch in flight was pushed once"

@@ -33,9 +33,13 @@ class PushWorkers(Listener):
         self._turns: dict[Key, asyncio.Lock] = {}
         self._generation = 0
         """Bumped by every reset and stop: replacements begun before it do nothing."""
-        self._retiring: set[PushWorker[Any]] = set()
-        """Workers a replacement took out and waits for: a reset stops them too, so that none
-        acts on the state the reset threw away."""
+        self._stopping_all = 0
+        """Stops of every worker under way (a new scenario): a change then is overtaken."""
+        self._retiring: dict[PushWorker[Any], Key] = {}
+        """Workers taken out and being stopped (by a replacement, or a new scenario), with
+        their keys: a reset stops them too, so that none acts on the state it threw away, and
+        whatever changes a line next waits for them, so that none still pushes the batch in
+        flight when the line changes under it."""
 
     def get(self, key: Key) -> PushWorker[Any] | None:
         return self._workers.get(key)
@@ -74,12 +78,15 @@ class PushWorkers(Listener):
         workers, self._workers = self._workers, {}
         # Those a URL change is stopping too: none may still be pushing when this returns, or
         # the workers started next would push the batch it has in flight a second time.
-        stopping = set(workers.values()) | self._retiring
-        self._retiring |= stopping  # a reset meanwhile stops them at once
+        mine = {worker: key for key, worker in workers.items()}
+        self._retiring.update(mine)
+        self._stopping_all += 1  # no change may start a worker until what follows is done
         try:
-            await asyncio.gather(*(worker.stop() for worker in stopping))
+            await asyncio.gather(*(worker.stop() for worker in list(self._retiring)))
         finally:
-            self._retiring -= set(workers.values())
+            self._stopping_all -= 1
+            for worker in mine:
+                self._retiring.pop(worker, None)
 
     async def replace(self, key: Key, change: Callable[[], MakeWorker | None]) -> bool:
         """Stop the worker of ``key``, then apply ``change`` and start the worker it makes.
@@ -95,15 +102,24 @@ class PushWorkers(Listener):
         async with self._turns.setdefault(key, asyncio.Lock()):
             if generation != self._generation:
                 return False
-            worker = self._workers.pop(key, None)
-            if worker is not None:
-                self._retiring.add(worker)
+            # Until no worker of this key runs: the one registered, those a new scenario is
+            # stopping, and one a new scenario started meanwhile; the line changes under none.
+            while True:
+                worker = self._workers.pop(key, None)
+                if worker is not None:
+                    self._retiring[worker] = key
+                stopping = [w for w, k in self._retiring.items() if k == key]
+                if not stopping:
+                    break
                 try:
-                    await worker.stop()
+                    await asyncio.gather(*(w.stop() for w in stopping))
                 finally:
-                    self._retiring.discard(worker)
-            if generation != self._generation:
-                return False
+                    if worker is not None:
+                        self._retiring.pop(worker, None)
+                if generation != self._generation or self._stopping_all:
+                    return False
+            if generation != self._generation or self._stopping_all:
+                return False  # a reset, a stop or a new scenario came first: it decides
             make = change()
             if make is not None:
                 self.start(key, make)
