@@ -343,24 +343,13 @@ async def test_a_reset_during_a_push_change_leaves_the_held_count_true(
 ) -> None:
     """The worker a URL change waits for is stopped by a reset too: its late acknowledgement
     must not move a report the reset threw away (it took the count below the truth)."""
-    entered, release, receiver.behaviour = held_ack()
-    gw = await start(
-        "clock: virtual\nreports: {delay: 1}\naccounts:\n"
-        f"  - {{userid: J10003, password: '111111', push: {{url: '{receiver.url}'}}}}\n"
-        "  - {userid: J10004, password: '111111'}\n"
-    )
-    await gw.call("send_single", mobile="85292041234", content="hi")
-    advancing = asyncio.create_task(advance(gw, 1))
-    await entered.wait()  # the push is in flight
+    flight = await push_in_flight(start, receiver)
+    gw, release, advancing = flight.gw, flight.release, flight.advancing
     changing = asyncio.create_task(
         gw.client.put("/_mock/accounts/J10003/push", json={"url": receiver.url})
     )
-    workers = gw.gateway.pushing.workers
-    for _ in range(1000):  # until the change has taken the worker out and waits for it
-        if workers.get(("J10003", REPORTS)) is None:
-            break
-        await asyncio.sleep(0.001)
-    assert workers.get(("J10003", REPORTS)) is None
+    await _until_taken_out(gw)
+    assert gw.gateway.pushing.workers.get(("J10003", REPORTS)) is None
     assert (await gw.client.post("/_mock/reset")).status == 200
     signed = {**credentials("J10004", "111111"), "mobile": "85292041234", "content": "hi"}
     other = await gw.call("send_single", sign=False, **signed)
