@@ -713,6 +713,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a short smoke run (for tests)")
     parser.add_argument("--write", action="store_true", help="write benchmarks/RESULTS.md")
     parser.add_argument(
+        "--only",
+        help="comma-separated figures to run: send_single, send_batch, get_rpt, push, delay, "
+        "mo_push, startup, memory (default: all)",
+    )
+    parser.add_argument(
         "--role",
         choices=("bare", "receiver", "memory", "gateway-app"),
         help=argparse.SUPPRESS,
@@ -735,18 +740,24 @@ def main() -> None:
     rounds, seconds = (1, 1.0) if quick else (args.rounds, args.seconds)
     rows = ["| what | figure | throughput | against the anchor | target |"]
     rows.append("| --- | --- | --- | --- | --- |")
-    steps: list[Callable[[], list[str]]] = [
-        lambda: send_single(rounds, seconds, peer=not quick, variants=not quick),
-        lambda: send_batch(rounds, seconds),
-        lambda: get_rpt(5_000 if quick else 100_000),
-        lambda: push(2_000 if quick else 200_000),
-        lambda: injected_delay(50 if quick else 1000),
-        lambda: mo_push(2_000 if quick else 100_000),
-        lambda: startup(2 if quick else 7),
-        lambda: memory_in_child([2_000] if quick else [100_000, 1_000_000]),
-    ]
-    for step in steps:
-        for row in step():
+    steps: dict[str, Callable[[], list[str]]] = {
+        "send_single": lambda: send_single(rounds, seconds, peer=not quick, variants=not quick),
+        "send_batch": lambda: send_batch(rounds, seconds),
+        "get_rpt": lambda: get_rpt(5_000 if quick else 100_000),
+        "push": lambda: push(2_000 if quick else 200_000),
+        "delay": lambda: injected_delay(50 if quick else 1000),
+        "mo_push": lambda: mo_push(2_000 if quick else 100_000),
+        "startup": lambda: startup(2 if quick else 7),
+        "memory": lambda: memory_in_child([2_000] if quick else [100_000, 1_000_000]),
+    }
+    chosen = args.only.split(",") if args.only else list(steps)
+    unknown = [name for name in chosen if name not in steps]
+    if unknown:
+        parser.error(f"unknown figure {', '.join(unknown)}; figures: {', '.join(steps)}")
+    if args.write and args.only:
+        parser.error("--write needs every figure (RESULTS.md is one run)")
+    for name in chosen:
+        for row in steps[name]():
             print(row, flush=True)
             rows.append(row)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"

@@ -31,7 +31,7 @@ from mockgateway.client import credentials
 from mockgateway.domain import queries
 from mockgateway.domain.gateway import Gateway
 from mockgateway.domain.waiters import Filter, Kind
-from mockgateway.http import control
+from mockgateway.http import control, express
 from mockgateway.http.app import create_app
 from mockgateway.scenario import Scenario, load_text
 from tests.conftest import GatewayServer, Harness, Start
@@ -368,9 +368,10 @@ async def receivers() -> AsyncIterator[tuple[HeldReceiver, HeldReceiver]]:
 
 
 def requests_handled(h: Harness) -> int:
-    server = h.client.server.runner.server if h.client.server.runner else None
-    assert server is not None
-    return server.requests_count
+    """Requests aiohttp's server has taken (the control API's are all handed to it)."""
+    lane = h.client.server.runner.server if h.client.server.runner else None
+    assert isinstance(lane, express.Lane)
+    return lane.routed.requests_count
 
 
 def push_worker_tasks() -> int:

@@ -58,6 +58,8 @@ class RuleBook:
         self.counts = [RuleCount() for _ in self.rules]
         self._numbers = any(r.when.about_numbers for r in self.rules)
         self._content = any(r.when.content is not None for r in self.rules)
+        self.faulty = any(r.fault is not None for r in self.rules)
+        """Whether a rule may break an answer (an HTTP fault needs the full HTTP layer)."""
 
     def decide(
         self, request: ApiRequest, domestic: bool = False, warnings: list[str] | None = None

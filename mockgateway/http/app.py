@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import hdrs, web
 
 from mockgateway.domain.gateway import Gateway
-from mockgateway.http import access, api, control, guards, inbox
+from mockgateway.http import access, api, control, express, guards, inbox
 from mockgateway.http import metrics as prometheus
 from mockgateway.http.keys import GATEWAY, STOPPING
 from mockgateway.http.push_client import PushClient
@@ -69,10 +69,14 @@ DIRECT: web.AppKey[Handler] = web.AppKey("direct_api")
 
 
 class GatewayRunner(web.AppRunner):
-    """An app runner whose server hands a request under ``/sms/v2/std/`` (or ``v1``) straight to
-    the API's handler: no route to resolve, no middleware chain, the work a static stub does.
-    Everything else (the control API, the inbox, a request with ``Expect: 100-continue``) goes
-    through the app as usual."""
+    """An app runner whose connections start in the express lane (``express.py``): a whole,
+    plain API request is answered as it arrives, without a task or request object. A
+    connection the lane hands over is aiohttp's, and its server hands a request under
+    ``/sms/v2/std/`` (or ``v1``) straight to the API's handler: no route to resolve, no
+    middleware chain. Everything else (the control API, the inbox, a request with
+    ``Expect: 100-continue``) goes through the app as usual."""
+
+    _lane: express.Lane | None = None
 
     async def _make_server(self) -> web.Server:
         server = await super()._make_server()
@@ -85,7 +89,24 @@ class GatewayRunner(web.AppRunner):
             return await routed(request)
 
         server.request_handler = dispatch
+        tally = self.app.get(prometheus.TALLY)
+        self._lane = express.Lane(
+            self.app[GATEWAY],
+            server,
+            idle=self.app[TIMEOUT],
+            observe=None if tally is None else tally.observe,
+        )
         return server
+
+    @property
+    def server(self) -> Any:
+        """What a site serves connections with: the express lane once set up."""
+        return self._lane if self._lane is not None else super().server
+
+    async def shutdown(self) -> None:
+        if self._lane is not None:
+            self._lane.close_all()
+        await super().shutdown()
 
 
 def make_runner(app: web.Application, **options: Any) -> web.AppRunner:

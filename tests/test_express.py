@@ -1,0 +1,242 @@
+"""The express lane (``http/express.py``): whole, plain API requests answered as they arrive,
+everything else handed to aiohttp with the connection — over raw sockets, byte by byte as a
+client sends them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from mockgateway.client import credentials, form_fields
+from mockgateway.domain.gateway import Gateway
+from mockgateway.http.app import create_app
+from mockgateway.http.express import Lane
+from mockgateway.scenario import Scenario
+from tests.conftest import GatewayServer, Harness, Start
+from tests.test_hostile_control import BOUND, port_of, until
+
+Answer = tuple[int, dict[str, str], bytes]
+
+
+def send_single(mobile: str = "85292041234", *, headers: bytes = b"", **more: Any) -> bytes:
+    body = json.dumps(
+        {**credentials("J10003", "111111"), "mobile": mobile, "content": "hi", **more}
+    )
+    return (
+        b"POST /sms/v2/std/send_single HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + headers
+        + b"Content-Length: %d\r\n\r\n" % len(body)
+        + body.encode()
+    )
+
+
+async def read_answer(reader: asyncio.StreamReader) -> Answer:
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    status_line, *lines = head.decode("latin-1").split("\r\n")[:-2]
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if headers.get("transfer-encoding") == "chunked":
+        body = b""
+        while size := int(await asyncio.wait_for(reader.readuntil(b"\r\n"), 10), 16):
+            body += await asyncio.wait_for(reader.readexactly(size + 2), 10)
+            body = body[:-2]
+        await reader.readexactly(2)
+    else:
+        body = await asyncio.wait_for(reader.readexactly(int(headers["content-length"])), 10)
+    return int(status_line.split()[1]), headers, body
+
+
+async def connect(h: Harness) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    return await asyncio.open_connection(h.client.server.host, h.client.server.port)
+
+
+def lane_of(h: Harness) -> Lane:
+    runner = h.client.server.runner
+    assert runner is not None and isinstance(runner.server, Lane)
+    return runner.server
+
+
+async def test_pipelined_requests_are_answered_in_order_in_the_lane(gw: Harness) -> None:
+    reader, writer = await connect(gw)
+    numbers = [f"8529204{n:04d}" for n in range(3)]
+    writer.write(b"".join(send_single(number) for number in numbers))
+    answers = [await read_answer(reader) for _ in numbers]
+    writer.close()
+    msgids = [json.loads(body)["msgid"] for _, _, body in answers]
+    assert [status for status, _, _ in answers] == [200, 200, 200]
+    assert msgids == sorted(msgids) and len(set(msgids)) == 3
+    assert [m.mobile for m in gw.gateway.messages] == numbers
+    assert lane_of(gw).routed.requests_count == 0  # aiohttp never saw them
+
+
+async def test_the_lane_answers_with_the_headers_aiohttp_would(gw: Harness) -> None:
+    routed = await gw.client.get("/_mock/health")  # any aiohttp answer, for its headers
+    reader, writer = await connect(gw)
+    writer.write(send_single())
+    status, headers, body = await read_answer(reader)
+    writer.close()
+    assert status == 200
+    assert headers["content-type"] == "application/json; charset=utf-8"
+    assert headers["server"] == routed.headers["Server"]
+    assert headers["date"].endswith(" GMT") and len(headers["date"]) == 29
+    assert json.loads(body)["result"] == 0
+
+
+async def test_a_head_that_comes_in_pieces_is_answered_in_the_lane(gw: Harness) -> None:
+    """A head in several writes, the body with its end: the lane keeps a head until it is
+    whole."""
+    whole = send_single()
+    reader, writer = await connect(gw)
+    for piece in (whole[:10], whole[10:60], whole[60:]):
+        writer.write(piece)
+        await writer.drain()
+        await asyncio.sleep(0.01)
+    status, _, body = await read_answer(reader)
+    writer.close()
+    assert status == 200 and json.loads(body)["result"] == 0
+    assert lane_of(gw).routed.requests_count == 0
+
+
+async def test_a_body_still_coming_is_handed_to_aiohttp(gw: Harness) -> None:
+    """aiohttp keeps a body's deadline and names a client that goes away in the middle."""
+    whole = send_single()
+    reader, writer = await connect(gw)
+    writer.write(whole[:-5])
+    await until(lambda: not lane_of(gw).open, "the lane handed the connection over")
+    writer.write(whole[-5:])
+    status, _, _ = await read_answer(reader)
+    writer.close()
+    assert status == 200 and lane_of(gw).routed.requests_count == 1
+
+
+async def test_a_chunked_request_is_handed_to_aiohttp_with_the_connection(gw: Harness) -> None:
+    body = json.dumps({**credentials("J10003", "111111"), "mobile": "85292041234", "content": "a"})
+    reader, writer = await connect(gw)
+    await until(lambda: len(lane_of(gw).open) == 1, "the connection is in the lane")
+    writer.write(
+        b"POST /sms/v2/std/send_single HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+        b"Content-Type: application/json\r\n\r\n%x\r\n%s\r\n0\r\n\r\n" % (len(body), body.encode())
+    )
+    first = await read_answer(reader)
+    writer.write(send_single("85292041235"))
+    second = await read_answer(reader)
+    writer.close()
+    assert [first[0], second[0]] == [200, 200]
+    assert [m.mobile for m in gw.gateway.messages] == ["85292041234", "85292041235"]
+    assert not lane_of(gw).open and lane_of(gw).routed.requests_count == 2
+
+
+async def test_a_control_request_after_api_requests_is_served_on_the_same_connection(
+    gw: Harness,
+) -> None:
+    reader, writer = await connect(gw)
+    writer.write(send_single() + b"GET /_mock/requests HTTP/1.1\r\nHost: x\r\n\r\n")
+    sent = await read_answer(reader)
+    listing = await read_answer(reader)
+    writer.close()
+    assert sent[0] == listing[0] == 200
+    records = json.loads(listing[2])["items"]
+    assert [r["endpoint"] for r in records] == ["send_single"]
+
+
+async def test_connection_close_is_honoured(gw: Harness) -> None:
+    reader, writer = await connect(gw)
+    writer.write(send_single(headers=b"Connection: close\r\n") + send_single("85292041235"))
+    status, headers, _ = await read_answer(reader)
+    assert status == 200 and headers["connection"] == "close"
+    assert await asyncio.wait_for(reader.read(), 10) == b""  # closed; the second never read
+    writer.close()
+    assert len(gw.gateway.messages) == 1
+
+
+async def test_an_unknown_endpoint_a_fault_and_a_bad_header_are_aiohttps(start: Start) -> None:
+    """Each is answered as the routed app answers it: the 404 journaled, the fault applied,
+    the malformed header refused with 400."""
+    h = await start(
+        "rules:\n  - when: {endpoint: send_batch}\n    fault: {http_status: 503}\nclock: virtual\n"
+    )
+    reader, writer = await connect(h)
+    writer.write(b"POST /sms/v2/std/send_singel HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+    assert (await read_answer(reader))[0] == 404
+    writer.write(send_single().replace(b"send_single", b"send_batch"))
+    assert (await read_answer(reader))[0] == 503
+    writer.close()
+    reader, writer = await connect(h)
+    writer.write(send_single(headers=b"Bad Header: x\r\n"))
+    assert (await read_answer(reader))[0] == 400
+    writer.close()
+    assert [r.endpoint for r in h.gateway.requests] == ["unknown", "send_batch"]
+
+
+async def test_a_client_that_does_not_read_its_answers_is_paused_not_buffered(
+    gw: Harness,
+) -> None:
+    """Eight pipelined get_rpt of 500 reports from a client that reads nothing until it has
+    sent them all: the lane stops answering while the answers back up (its write buffer stays
+    about asyncio's high-water mark), and answers the rest in order once the client reads."""
+    numbers = ",".join(f"8529204{n:04d}" for n in range(1000))
+    for _ in range(3):
+        assert (await gw.call("send_batch", mobile=numbers, content="hi"))["result"] == 0
+    await gw.gateway.advance(3600)
+    query = urlencode(form_fields({**credentials("J10003", "111111"), "retsize": 500}))
+    get_rpt = b"GET /sms/v2/std/get_rpt?%s HTTP/1.1\r\nHost: x\r\n\r\n" % query.encode()
+    before = set(lane_of(gw).open)  # the test client's own
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, (gw.client.server.host, port_of(gw)))
+    reader, writer = await asyncio.open_connection(sock=sock)
+    await until(lambda: len(lane_of(gw).open - before) == 1, "the connection is in the lane")
+    (connection,) = lane_of(gw).open - before
+    connection.socket().setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)  # back up soon
+    writer.write(get_rpt * 8)
+    answered = await asyncio.wait_for(stalled(lambda: len(gw.gateway.requests) - 3), BOUND)
+    assert answered < 8  # the rest wait for the client to read
+    assert connection.buffered() < 64 * 1024 + 70_000  # the high-water mark and one answer
+    answers = [await read_answer(reader) for _ in range(8)]
+    writer.close()
+    reports = [json.loads(body).get("rpts") or [] for _, _, body in answers]
+    assert [len(r) for r in reports] == [500] * 6 + [0, 0]
+    assert len(gw.gateway.requests) == 3 + 8
+
+
+async def stalled(count: Callable[[], int]) -> int:
+    """``count()`` once it has not changed for 50 ms."""
+    previous = -1
+    while (now := count()) != previous:
+        previous = now
+        await asyncio.sleep(0.05)
+    return now
+
+
+async def test_an_idle_connection_is_closed_after_the_client_timeout(
+    aiohttp_client: Any,
+) -> None:
+    app = create_app(Gateway(Scenario(clock="virtual")), client_timeout=0.2)
+    client = await aiohttp_client(GatewayServer(app))
+    reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    writer.write(send_single())
+    assert (await read_answer(reader))[0] == 200
+    writer.write(send_single()[:30])  # the start of a request that never comes whole
+    assert await asyncio.wait_for(reader.read(), 10) == b""  # closed by the server
+    writer.close()
+
+
+async def test_a_stop_closes_the_connections_waiting_in_the_lane(aiohttp_client: Any) -> None:
+    client = await aiohttp_client(GatewayServer(create_app(Gateway(Scenario(clock="virtual")))))
+    reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    writer.write(send_single())
+    assert (await read_answer(reader))[0] == 200
+    assert client.server.runner is not None
+    lane = client.server.runner.server
+    assert isinstance(lane, Lane) and len(lane.open) == 1
+    await client.close()
+    assert await asyncio.wait_for(reader.read(), 10) == b""
+    assert not lane.open
+    writer.close()
