@@ -64,6 +64,7 @@ class Reporting:
         self._events = events
         self._move = move
         self._order = itertools.count()
+        self._last_due = -1.0
         self.outcomes: OutcomeDrawer | None = None
         """Drawn from the scenario's seed (the gateway sets it at each reset and scenario)."""
         self.held = Held("status reports", ReportSettings().max_pending)
@@ -97,6 +98,9 @@ class Reporting:
         assert self.outcomes is not None
         status, errcode, errdesc = self.outcomes.outcome(override)
         due = now + self.outcomes.delay(override)
+        if due == self._last_due:
+            due = self._last_due  # one float for a batch's reports due at one moment: 24 bytes each
+        self._last_due = due
         self.held.made(message.segments)
         for pknum in range(1, message.segments + 1):
             report = Report(message, pknum, due, next(self._order), status, errcode, errdesc)
