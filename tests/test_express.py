@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from mockgateway.client import credentials, form_fields
 from mockgateway.domain.gateway import Gateway
-from mockgateway.http.app import create_app
+from mockgateway.http.app import create_app, make_runner
 from mockgateway.http.express import Lane
 from mockgateway.scenario import Scenario
 from tests.conftest import GatewayServer, Harness, Start
@@ -240,3 +240,21 @@ async def test_a_stop_closes_the_connections_waiting_in_the_lane(aiohttp_client:
     assert await asyncio.wait_for(reader.read(), 10) == b""
     assert not lane.open
     writer.close()
+
+
+async def test_without_the_lane_aiohttp_serves_every_request(aiohttp_client: Any) -> None:
+    """``make_runner(app, express=False)``: what the benchmarks compare the lane with."""
+
+    class RoutedServer(GatewayServer):
+        async def _make_runner(self, **kwargs: Any) -> Any:
+            return make_runner(self.app, express=False, **kwargs)
+
+    client = await aiohttp_client(RoutedServer(create_app(Gateway(Scenario(clock="virtual")))))
+    reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    writer.write(send_single())
+    status, _, body = await read_answer(reader)
+    writer.close()
+    assert status == 200 and json.loads(body)["result"] == 0
+    assert client.server.runner is not None
+    server = client.server.runner.server
+    assert not isinstance(server, Lane) and server.requests_count == 1

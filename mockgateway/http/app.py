@@ -77,6 +77,8 @@ class GatewayRunner(web.AppRunner):
     ``Expect: 100-continue``) goes through the app as usual."""
 
     _lane: express.Lane | None = None
+    express = True
+    """Whether connections start in the express lane."""
 
     async def _make_server(self) -> web.Server:
         server = await super()._make_server()
@@ -89,6 +91,8 @@ class GatewayRunner(web.AppRunner):
             return await routed(request)
 
         server.request_handler = dispatch
+        if not self.express:
+            return server
         tally = self.app.get(prometheus.TALLY)
         self._lane = express.Lane(
             self.app[GATEWAY],
@@ -109,10 +113,11 @@ class GatewayRunner(web.AppRunner):
         await super().shutdown()
 
 
-def make_runner(app: web.Application, **options: Any) -> web.AppRunner:
+def make_runner(app: web.Application, *, express: bool = True, **options: Any) -> web.AppRunner:
     """The runner every real server uses (the CLI, the pytest plugin's thread): the same limits
     on slow and idle clients, and handlers cancelled when their client goes away, so nothing
-    keeps running (a long-poll, a stall) for a client that is gone."""
+    keeps running (a long-poll, a stall) for a client that is gone. ``express=False`` serves
+    every request through aiohttp (the benchmarks measure what the lane saves)."""
     settings: dict[str, Any] = {
         "access_log": None,
         "handler_cancellation": True,
@@ -123,7 +128,9 @@ def make_runner(app: web.Application, **options: Any) -> web.AppRunner:
         "shutdown_timeout": SHUTDOWN_GRACE,
         **options,
     }
-    return GatewayRunner(app, **settings)
+    runner = GatewayRunner(app, **settings)
+    runner.express = express
+    return runner
 
 
 async def _end_waiting(app: web.Application) -> None:
