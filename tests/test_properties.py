@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mockgateway.client import credentials, parse_answer
-from mockgateway.protocol.codec import Format, parse, render
+from mockgateway.protocol.codec import Format, parse, render, render_json
 from mockgateway.protocol.errors import is_domestic, is_known
 from tests.conftest import Harness
 
@@ -255,3 +255,28 @@ async def test_signed_domestic_requests_with_any_field_values(
     assert "internal error" not in (dgw.last().diagnosis or "")
     listing = await dgw.client.get("/_mock/requests", params={"since": "0"})
     assert listing.status == 200
+
+
+ANSWER_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**63), 2**64 - 1),  # msgids are unsigned 64-bit
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=30),
+)
+ANSWERS = st.dictionaries(
+    st.text(max_size=8),
+    st.recursive(
+        ANSWER_SCALARS,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+        max_leaves=10,
+    ),
+    max_size=6,
+)
+
+
+@given(ANSWERS)
+def test_answers_are_written_as_the_standard_library_writes_compact_json(answer: Any) -> None:
+    """orjson writes what ``json`` would (``render_json``'s claim): key order, escapes,
+    non-ASCII as UTF-8, 64-bit integers."""
+    expected = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+    assert render_json(answer) == expected

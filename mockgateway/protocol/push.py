@@ -100,7 +100,7 @@ def encode(exchange: Exchange, body: Mapping[str, Any], fmt: PushBody = "json") 
     text (the domestic manual's own example, ``rpts=[{...}]``); or XML under ``<rptreq>`` with
     ``<rpts><rpt>`` items (the domestic gateway's). ``errdesc`` is URL-encoded in the last two."""
     if fmt == "json":
-        return Encoded(render_json(body).encode("utf-8"), JSON_TYPE)
+        return Encoded(render_json(body), JSON_TYPE)
     key = exchange.list_key
     items = [_encoded_errdesc(item, fmt) for item in body[key]]
     if fmt == "xml":
