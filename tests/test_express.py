@@ -258,3 +258,24 @@ async def test_without_the_lane_aiohttp_serves_every_request(aiohttp_client: Any
     assert client.server.runner is not None
     server = client.server.runner.server
     assert not isinstance(server, Lane) and server.requests_count == 1
+
+
+async def test_the_lane_reads_headers_by_name_whatever_their_case(gw: Harness) -> None:
+    """Header names in any case; a compressed body refused in the protocol's terms as the
+    routed handler refuses it; a repeated Content-Length is aiohttp's to refuse (400)."""
+    body = json.dumps({**credentials("J10003", "111111"), "mobile": "85292041234", "content": "a"})
+    head = b"POST /sms/v2/std/send_single HTTP/1.1\r\nhost: x\r\nCONTENT-TYPE: application/json\r\n"
+    reader, writer = await connect(gw)
+    writer.write(head + b"cOnTeNt-LeNgTh: %d\r\n\r\n%s" % (len(body), body.encode()))
+    plain = json.loads((await read_answer(reader))[2])
+    writer.write(
+        head
+        + b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body.encode())
+    )
+    compressed = json.loads((await read_answer(reader))[2])
+    assert lane_of(gw).routed.requests_count == 0  # both answered in the lane
+    writer.write(head + b"Content-Length: 5\r\nContent-Length: 5\r\n\r\n{}{}{")
+    assert (await read_answer(reader))[0] == 400
+    writer.close()
+    assert plain["result"] == 0 and compressed["result"] == -100100
+    assert "compressed" in (list(gw.gateway.requests)[-1].diagnosis or "")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from unittest.mock import patch
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mockgateway.client import credentials, parse_answer
 from mockgateway.protocol.codec import Format, parse, render, render_json
-from mockgateway.protocol.errors import is_domestic, is_known
+from mockgateway.protocol.errors import GatewayError, is_domestic, is_known
 from tests.conftest import Harness
 
 CONTENT_TYPES = st.sampled_from(
@@ -263,7 +264,7 @@ ANSWER_SCALARS = st.one_of(
     st.integers(-(2**63), 2**64 - 1),  # msgids are unsigned 64-bit
     st.text(st.characters(exclude_categories=["Cs"]), max_size=30),
 )
-ANSWERS = st.dictionaries(
+RENDERED = st.dictionaries(
     st.text(max_size=8),
     st.recursive(
         ANSWER_SCALARS,
@@ -274,9 +275,50 @@ ANSWERS = st.dictionaries(
 )
 
 
-@given(ANSWERS)
+@given(RENDERED)
 def test_answers_are_written_as_the_standard_library_writes_compact_json(answer: Any) -> None:
     """orjson writes what ``json`` would (``render_json``'s claim): key order, escapes,
     non-ASCII as UTF-8, 64-bit integers."""
     expected = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
     assert render_json(answer) == expected
+
+
+JSON_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.sampled_from([2**64 - 1, 2**64, -(2**63), -(2**63) - 1]),  # orjson's edges
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=20),  # lone surrogates too
+)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["userid", "mobile", "content", "a\\u0022:", 'x":', "k"]),
+            st.one_of(JSON_SCALARS, st.lists(JSON_SCALARS, max_size=2)),
+        ),
+        max_size=6,
+    ),
+    st.sampled_from(["", " ", "\n"]),
+)
+@example([("userid", 2**64), ("mobile", -(2**63) - 1)], "")  # orjson reads these as floats
+@example([("userid", "J10003"), ("userid", "J10004")], " ")
+def test_a_json_body_reads_as_the_standard_decoder_reads_it(
+    pairs: list[tuple[str, Any]], space: str
+) -> None:
+    """The orjson fast path and the standard decoder agree on every body: the fields, the
+    warning for a key named twice, the error for a number past 64 bits."""
+    text = "{" + ",".join(f"{json.dumps(k)}{space}:{space}{json.dumps(v)}" for k, v in pairs) + "}"
+    body = text.encode("utf-8", "surrogatepass")
+    with patch("mockgateway.protocol.codec._flat_object", return_value=None):
+        expected = _outcome(body)
+    assert _outcome(body) == expected
+
+
+def _outcome(body: bytes) -> Any:
+    try:
+        return parse(Format.JSON, body, b"")
+    except GatewayError as error:
+        return error.code, error.diagnosis

@@ -49,13 +49,14 @@ encoder leaves, so that the path needs no decoding and the query string is read 
 _FIELDS = re.compile(rb"(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e]*\r\n)*")
 """Header lines as RFC 9110 spells them, in visible ASCII: anything else goes to aiohttp."""
 
-_FIELD = re.compile(rb"([^:]+):[ \t]*(.*?)[ \t]*\r\n")
-
 _HAND_OVER, _WAIT, _CLOSED = -1, -2, -3
 """What :meth:`Connection._answer_one` says instead of where the next request starts."""
 
-_HANDED_OVER = (b"transfer-encoding", b"expect", b"upgrade")
+_HANDED_OVER = (b"\r\ntransfer-encoding:", b"\r\nexpect:", b"\r\nupgrade:")
 """Headers that ask for more than a plain exchange: aiohttp serves the connection from them."""
+
+_READ = (b"\r\ncontent-length:", b"\r\ncontent-type:", b"\r\ncontent-encoding:", b"\r\nconnection:")
+"""The headers the lane reads (found in the lowered header lines, each after a line break)."""
 
 
 class Lane:
@@ -203,32 +204,29 @@ class Connection(asyncio.Protocol):
         head_end = data.find(b"\r\n\r\n", line.end() - 2, start + MAX_HEAD)
         if head_end < 0:
             return _WAIT if len(data) - start < MAX_HEAD else _HAND_OVER
-        fields_start, body_start = line.end(), head_end + 4
-        if _FIELDS.fullmatch(data, fields_start, head_end + 2) is None:
+        fields, body_start = data[line.end() - 2 : head_end + 2], head_end + 4
+        if _FIELDS.fullmatch(fields, 2) is None:
             return _HAND_OVER
-        length, content_type, coding, close = 0, b"", b"", False
-        seen: set[bytes] = set()
-        for name, value in _FIELD.findall(data, fields_start, head_end + 2):
-            name = name.lower()
-            if name in _HANDED_OVER:
-                return _HAND_OVER
-            if name == b"connection":
-                tokens = value.lower()
-                if b"upgrade" in tokens:
-                    return _HAND_OVER
-                close = close or b"close" in tokens
+        lowered = fields.lower()
+        if any(header in lowered for header in _HANDED_OVER):
+            return _HAND_OVER
+        values = []
+        for header in _READ:
+            at = lowered.find(header)
+            if at < 0:
+                values.append(b"")
                 continue
-            if name in seen and name in (b"content-length", b"content-type", b"content-encoding"):
+            if lowered.find(header, at + 1) >= 0:
                 return _HAND_OVER  # aiohttp decides what a repeated one means
-            seen.add(name)
-            if name == b"content-length":
-                if not value.isdigit() or len(value) > 9:
-                    return _HAND_OVER
-                length = int(value)
-            elif name == b"content-type":
-                content_type = value
-            elif name == b"content-encoding":
-                coding = value
+            at += len(header)
+            values.append(fields[at : fields.find(b"\r\n", at)].strip(b" \t"))
+        length_text, content_type, coding, connection = values
+        if b"upgrade" in connection.lower():
+            return _HAND_OVER
+        close = b"close" in connection.lower()
+        if length_text and (not length_text.isdigit() or len(length_text) > 9):
+            return _HAND_OVER
+        length = int(length_text or 0)
         end = body_start + length
         if length > MAX_BODY or end > len(data):
             return _HAND_OVER  # a body still coming is aiohttp's: its deadline, its log lines
@@ -236,13 +234,13 @@ class Connection(asyncio.Protocol):
         gateway = self._lane.gateway
         if gateway.rules.faulty:
             return _HAND_OVER  # faults are aiohttp's to apply (delays, stalls, dropped connections)
-        name = spelling.decode()
-        endpoint = api.locate(gateway, name)
+        spelled = spelling.decode()
+        endpoint = api.locate(gateway, spelled)
         if endpoint is None:
             return _HAND_OVER  # the routed handler journals it with its 404
         self._respond(
             method.decode(),
-            name,
+            spelled,
             endpoint,
             version == b"v1",
             content_type.decode(),

@@ -117,8 +117,10 @@ def _parse_json(body: bytes) -> tuple[Fields, list[str]]:
     text, gbk = utf8_or_gbk(body, "JSON body", Code.BODY_JSON_MALFORMED)
     if gbk:
         warnings.append("JSON body is GBK, not UTF-8")
+    value = _flat_object(text)
     try:
-        value = limits.JSON_DECODER.decode(text)
+        if value is None:
+            value = limits.JSON_DECODER.decode(text)
     except RecursionError:
         raise GatewayError(
             Code.BODY_FIELD_WRONG_TYPE, f"the body is nested more than {limits.MAX_DEPTH} levels"
@@ -145,6 +147,29 @@ def _parse_json(body: bytes) -> tuple[Fields, list[str]]:
             "as most JSON parsers do (a form would give the first)"
         )
     return value, warnings
+
+
+_KEY_END = re.compile(r'"\s*:')
+
+
+def _flat_object(text: str) -> dict[str, Any] | None:
+    """The common body, parsed by orjson: an object of scalar fields, each named once.
+
+    None for anything else (nested values, a key named twice, a float — orjson reads a number
+    past 64 bits as one, silently —, NaN, a lone surrogate, malformed text), which the standard
+    decoder reads with its diagnoses and its warnings. Every key's closing quote is followed by a colon, so there are at least as many
+    ``"`` + ``:`` as keys; as many means no key was named twice.
+    """
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    if type(value) is not dict or len(_KEY_END.findall(text)) != len(value):
+        return None
+    for item in value.values():
+        if isinstance(item, dict | list | float):
+            return None
+    return value
 
 
 _DECLARATION = re.compile(rb"\A\s{0,64}<\?xml\b([^>]{0,256}?)\?>")
