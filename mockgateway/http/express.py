@@ -107,7 +107,8 @@ class Connection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._remote = ""
         self._pending = b""
-        """Bytes received while writing is paused: answered when the client reads again."""
+        """Bytes not answered yet: the start of a head still coming, or what came while
+        writing is paused (answered when the client reads again)."""
         self._paused = False
         self._last = 0.0
         self._timer: asyncio.TimerHandle | None = None
