@@ -11,6 +11,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
+
 from mockgateway.client import credentials, form_fields
 from mockgateway.domain.gateway import Gateway
 from mockgateway.http.app import create_app, make_runner
@@ -279,3 +281,27 @@ async def test_the_lane_reads_headers_by_name_whatever_their_case(gw: Harness) -
     writer.close()
     assert plain["result"] == 0 and compressed["result"] == -100100
     assert "compressed" in (list(gw.gateway.requests)[-1].diagnosis or "")
+
+
+async def test_a_bug_in_the_lane_is_a_500_and_a_log_line_not_a_dead_server(
+    gw: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As aiohttp answers a handler's exception: 500, the connection closed, the traceback in
+    the log; the next connection is served."""
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("mockgateway.http.api.settle", broken)
+    reader, writer = await connect(gw)
+    writer.write(send_single())
+    status, headers, body = await read_answer(reader)
+    assert status == 500 and headers["connection"] == "close" and b"report it" in body
+    assert await asyncio.wait_for(reader.read(), 10) == b""
+    writer.close()
+    assert "internal error answering send_single in the express lane" in caplog.text
+    monkeypatch.undo()
+    reader, writer = await connect(gw)
+    writer.write(send_single())
+    assert (await read_answer(reader))[0] == 200
+    writer.close()

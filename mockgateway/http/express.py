@@ -239,17 +239,22 @@ class Connection(asyncio.Protocol):
         endpoint = api.locate(gateway, spelled)
         if endpoint is None:
             return _HAND_OVER  # the routed handler journals it with its 404
-        self._respond(
-            method.decode(),
-            spelled,
-            endpoint,
-            version == b"v1",
-            content_type.decode(),
-            coding.decode(),
-            data[body_start:end],
-            query or b"",
-            close,
-        )
+        try:
+            self._respond(
+                method.decode(),
+                spelled,
+                endpoint,
+                version == b"v1",
+                content_type.decode(),
+                coding.decode(),
+                data[body_start:end],
+                query or b"",
+                close,
+            )
+        except Exception:  # a bug in the mock: the client gets a 500, as aiohttp would give
+            log.exception("internal error answering %s in the express lane", spelled)
+            self._fail()
+            return _CLOSED
         return _CLOSED if close else end
 
     def _respond(
@@ -280,12 +285,17 @@ class Connection(asyncio.Protocol):
                 lane.date(),
             )
             ending = b"Connection: close\r\n\r\n" if close else b"\r\n"
-            transport.write(head + _SERVER + ending + settled.body)
+            if lane.observe is not None:
+                lane.observe(endpoint.name, time.perf_counter() - started)
+            transport.write(head + _SERVER + ending + settled.body)  # nothing can fail after it
         self._last = asyncio.get_running_loop().time()
         if close:
             self.close()
-        if lane.observe is not None:
-            lane.observe(endpoint.name, time.perf_counter() - started)
+
+    def _fail(self) -> None:
+        if self._transport is not None:
+            self._transport.write(_INTERNAL_ERROR)
+        self.close()
 
     def _hand_over(self, unanswered: bytes) -> None:
         """From here on aiohttp serves the connection, starting with ``unanswered``."""
@@ -319,3 +329,8 @@ class Connection(asyncio.Protocol):
 
 
 _SERVER = b"Server: " + SERVER_SOFTWARE.encode() + b"\r\n"
+_FAILURE = b"internal error in mockgateway: its log says where; please report it\n"
+_INTERNAL_ERROR = (
+    b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(_FAILURE), _FAILURE)
+)
