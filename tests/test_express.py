@@ -5,6 +5,7 @@ client sends them."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 from collections.abc import Callable
@@ -149,10 +150,10 @@ async def test_a_control_request_after_api_requests_is_served_on_the_same_connec
 
 async def test_connection_close_is_honoured(gw: Harness) -> None:
     reader, writer = await connect(gw)
-    writer.write(send_single(headers=b"Connection: close\r\n") + send_single("85292041235"))
+    writer.write(send_single(headers=b"Connection: close\r\n"))
     status, headers, _ = await read_answer(reader)
     assert status == 200 and headers["connection"] == "close"
-    assert await asyncio.wait_for(reader.read(), 10) == b""  # closed; the second never read
+    assert await asyncio.wait_for(reader.read(), 10) == b""  # closed by the server
     writer.close()
     assert len(gw.gateway.messages) == 1
 
@@ -305,3 +306,84 @@ async def test_a_bug_in_the_lane_is_a_500_and_a_log_line_not_a_dead_server(
     writer.write(send_single())
     assert (await read_answer(reader))[0] == 200
     writer.close()
+
+
+WHOLE = send_single()
+"""A request the lane answers; the cases below break it as clients and scanners do."""
+
+
+@pytest.mark.parametrize(
+    ("sent", "why"),
+    [
+        (b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", "a TLS hello on the plain port"),
+        (WHOLE.replace(b"\r\n", b"\n"), "bare line feeds"),
+        (b"HELLO", "garbage without a line end"),
+        (WHOLE.replace(b"Host: x\r\n", b""), "HTTP/1.1 without Host"),
+        (WHOLE.replace(b"Host: x\r\n", b"Host: x\r\nHost: y\r\n"), "two Hosts"),
+        (
+            WHOLE.replace(b"Host: x\r\n", b"Host: x\r\nUser-Agent: a\r\nUser-Agent: b\r\n"),
+            "two UAs",
+        ),
+        (
+            WHOLE.replace(
+                b"Host: x\r\n", b"Host: x\r\n" + b"".join(b"x%d: a\r\n" % n for n in range(130))
+            ),
+            "more than 128 header lines",
+        ),
+        (
+            send_single(headers=b"Connection: close\r\n") + WHOLE,
+            "data after Connection: close",
+        ),
+    ],
+)
+async def test_what_aiohttp_refuses_the_lane_hands_over_at_once(
+    gw: Harness, sent: bytes, why: str
+) -> None:
+    """aiohttp's 400 comes at once (not after the client timeout), and nothing is journaled."""
+    reader, writer = await connect(gw)
+    writer.write(sent)
+    status, _, _ = await read_answer(reader)
+    writer.close()
+    assert status == 400, why
+    assert not gw.gateway.messages
+
+
+async def test_connection_is_read_as_tokens(gw: Harness) -> None:
+    reader, writer = await connect(gw)
+    writer.write(send_single(headers=b"Connection: notclose, keep-alive\r\n") + WHOLE)
+    first, second = await read_answer(reader), await read_answer(reader)
+    writer.close()
+    assert first[0] == second[0] == 200 and "connection" not in first[1]
+
+
+async def test_a_client_that_reads_nothing_for_the_client_timeout_is_cut_off(
+    aiohttp_client: Any,
+) -> None:
+    """Its answers back up, the lane stops reading, and at the client timeout the connection
+    is aborted rather than left waiting for a flush that never comes."""
+    app = create_app(Gateway(Scenario(clock="virtual")), client_timeout=0.5)
+    client = await aiohttp_client(GatewayServer(app))
+    assert client.server.runner is not None
+    lane = client.server.runner.server
+    assert isinstance(lane, Lane)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, (client.server.host, client.server.port))
+    reader, writer = await asyncio.open_connection(sock=sock)
+    await until(lambda: len(lane.open) == 1, "the connection is in the lane")
+    (connection,) = lane.open
+    connection.socket().setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    fields = {**credentials("J10003", "111111"), "mobile": "85292041234", "content": "hi"}
+    query = urlencode(fields).encode()
+    get = b"GET /sms/v2/std/send_single?%s HTTP/1.1\r\nHost: x\r\n\r\n" % query  # no body
+    writer.write(get * 1000)
+    await until(lambda: connection.buffered() > 0, "answers back up")
+    await until(lambda: connection.buffered() == 0, "the connection is gone, answers and all")
+    received = 0
+    with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+        while True:
+            await read_answer(reader)
+            received += 1
+    writer.close()
+    assert received < 1000

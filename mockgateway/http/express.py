@@ -26,6 +26,7 @@ from collections.abc import Callable
 from email.utils import formatdate
 from typing import Any, cast
 
+import regex
 from aiohttp import web
 from aiohttp.http import SERVER_SOFTWARE
 
@@ -49,14 +50,43 @@ encoder leaves, so that the path needs no decoding and the query string is read 
 _FIELDS = re.compile(rb"(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[\t\x20-\x7e]*\r\n)*")
 """Header lines as RFC 9110 spells them, in visible ASCII: anything else goes to aiohttp."""
 
+_HEAD = regex.compile(_REQUEST_LINE.pattern + rb"(?:" + _FIELDS.pattern + rb")\r\n")
+"""A whole plain head, matched partially (the ``regex`` module) while it is still coming."""
+
+MAX_HEADERS = 128
+"""aiohttp's limit: a head with more header lines is its to refuse."""
+
 _HAND_OVER, _WAIT, _CLOSED = -1, -2, -3
 """What :meth:`Connection._answer_one` says instead of where the next request starts."""
 
-_HANDED_OVER = (b"\r\ntransfer-encoding:", b"\r\nexpect:", b"\r\nupgrade:")
+_HANDED_OVER = (
+    b"\r\ntransfer-encoding:",
+    b"\r\nexpect:",
+    b"\r\nupgrade:",
+    b"\r\nsec-websocket-key1:",
+)
 """Headers that ask for more than a plain exchange: aiohttp serves the connection from them."""
 
 _READ = (b"\r\ncontent-length:", b"\r\ncontent-type:", b"\r\ncontent-encoding:", b"\r\nconnection:")
 """The headers the lane reads (found in the lowered header lines, each after a line break)."""
+
+_SINGLETONS = (
+    *_READ,
+    *(
+        b"\r\n" + name + b":"
+        for name in (
+            b"host",
+            b"content-location",
+            b"content-range",
+            b"etag",
+            b"max-forwards",
+            b"server",
+            b"user-agent",
+        )
+    ),
+)
+"""Headers a request may give once (aiohttp's list, and Content-Encoding and Connection, whose
+repetition the lane leaves to aiohttp too)."""
 
 
 class Lane:
@@ -198,39 +228,38 @@ class Connection(asyncio.Protocol):
         starts; else :data:`_WAIT` for the rest of a head (at most :data:`MAX_HEAD` bytes),
         :data:`_HAND_OVER`, or :data:`_CLOSED` after an answer with ``Connection: close``."""
         line = _REQUEST_LINE.match(data, start)
-        if line is None:
-            if len(data) - start < MAX_HEAD and data.find(b"\r\n", start) < 0:
-                return _WAIT  # the request line is still coming
-            return _HAND_OVER
-        head_end = data.find(b"\r\n\r\n", line.end() - 2, start + MAX_HEAD)
-        if head_end < 0:
-            return _WAIT if len(data) - start < MAX_HEAD else _HAND_OVER
+        head_end = -1 if line is None else data.find(b"\r\n\r\n", line.end() - 2, start + MAX_HEAD)
+        if line is None or head_end < 0:
+            return _WAIT if self._head_coming(data, start) else _HAND_OVER
         fields, body_start = data[line.end() - 2 : head_end + 2], head_end + 4
-        if _FIELDS.fullmatch(fields, 2) is None:
+        if _FIELDS.fullmatch(fields, 2) is None or fields.count(b"\r\n") > MAX_HEADERS + 1:
             return _HAND_OVER
         lowered = fields.lower()
-        if any(header in lowered for header in _HANDED_OVER):
+        if b"\r\nhost:" not in lowered or any(header in lowered for header in _HANDED_OVER):
             return _HAND_OVER
+        if any(lowered.count(header) > 1 for header in _SINGLETONS):
+            return _HAND_OVER  # aiohttp refuses a repeated one (400)
         values = []
         for header in _READ:
             at = lowered.find(header)
             if at < 0:
                 values.append(b"")
                 continue
-            if lowered.find(header, at + 1) >= 0:
-                return _HAND_OVER  # aiohttp decides what a repeated one means
             at += len(header)
             values.append(fields[at : fields.find(b"\r\n", at)].strip(b" \t"))
         length_text, content_type, coding, connection = values
-        if b"upgrade" in connection.lower():
+        tokens = {token.strip(b" \t") for token in connection.lower().split(b",")}
+        if b"upgrade" in tokens:
             return _HAND_OVER
-        close = b"close" in connection.lower()
+        close = b"close" in tokens
         if length_text and (not length_text.isdigit() or len(length_text) > 9):
             return _HAND_OVER
         length = int(length_text or 0)
         end = body_start + length
         if length > MAX_BODY or end > len(data):
             return _HAND_OVER  # a body still coming is aiohttp's: its deadline, its log lines
+        if close and end < len(data):
+            return _HAND_OVER  # aiohttp refuses data after Connection: close (400)
         method, version, spelling, query = line.groups()
         gateway = self._lane.gateway
         if gateway.rules.faulty:
@@ -256,6 +285,16 @@ class Connection(asyncio.Protocol):
             self._fail()
             return _CLOSED
         return _CLOSED if close else end
+
+    @staticmethod
+    def _head_coming(data: bytes, start: int) -> bool:
+        """Whether the bytes from ``start`` can still become a plain head: anything else (a
+        bare LF, a TLS hello, a method or path the lane does not serve, a head past
+        :data:`MAX_HEAD`) is aiohttp's to answer at once, not to wait for."""
+        end = min(len(data), start + MAX_HEAD)
+        return (
+            end - start < MAX_HEAD and _HEAD.fullmatch(data, start, end, partial=True) is not None
+        )
 
     def _respond(
         self,
@@ -322,7 +361,10 @@ class Connection(asyncio.Protocol):
             return
         loop = asyncio.get_running_loop()
         due = self._last + self._lane.idle
-        if loop.time() >= due:
+        if loop.time() >= due and self.buffered():
+            self._transport.abort()  # it reads nothing: its answers would never be flushed
+            self._leave()
+        elif loop.time() >= due:
             self.close()
         else:
             self._timer = loop.call_at(due, self._check_idle)

@@ -157,8 +157,9 @@ def _flat_object(text: str) -> dict[str, Any] | None:
 
     None for anything else (nested values, a key named twice, a float — orjson reads a number
     past 64 bits as one, silently —, NaN, a lone surrogate, malformed text), which the standard
-    decoder reads with its diagnoses and its warnings. Every key's closing quote is followed by a colon, so there are at least as many
-    ``"`` + ``:`` as keys; as many means no key was named twice.
+    decoder reads with its diagnoses and its warnings. Every key's closing quote is followed by
+    a colon, so there are at least as many ``"`` + ``:`` as keys; as many means no key was
+    named twice.
     """
     try:
         value = orjson.loads(text)
