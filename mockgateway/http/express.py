@@ -59,31 +59,29 @@ MAX_HEADERS = 128
 _HAND_OVER, _WAIT, _CLOSED = -1, -2, -3
 """What :meth:`Connection._answer_one` says instead of where the next request starts."""
 
-_HANDED_OVER = (
-    b"\r\ntransfer-encoding:",
-    b"\r\nexpect:",
-    b"\r\nupgrade:",
-    b"\r\nsec-websocket-key1:",
-)
+_NAME = re.compile(rb"\r\n([^:]+):")
+"""A header's name, in the lowered header lines."""
+
+_HANDED_OVER = frozenset({b"transfer-encoding", b"expect", b"upgrade", b"sec-websocket-key1"})
 """Headers that ask for more than a plain exchange: aiohttp serves the connection from them."""
 
 _READ = (b"\r\ncontent-length:", b"\r\ncontent-type:", b"\r\ncontent-encoding:", b"\r\nconnection:")
 """The headers the lane reads (found in the lowered header lines, each after a line break)."""
 
-_SINGLETONS = (
-    *_READ,
-    *(
-        b"\r\n" + name + b":"
-        for name in (
-            b"host",
-            b"content-location",
-            b"content-range",
-            b"etag",
-            b"max-forwards",
-            b"server",
-            b"user-agent",
-        )
-    ),
+_SINGLETONS = frozenset(
+    {
+        b"content-length",
+        b"content-type",
+        b"content-encoding",
+        b"connection",
+        b"host",
+        b"content-location",
+        b"content-range",
+        b"etag",
+        b"max-forwards",
+        b"server",
+        b"user-agent",
+    }
 )
 """Headers a request may give once (aiohttp's list, and Content-Encoding and Connection, whose
 repetition the lane leaves to aiohttp too)."""
@@ -232,26 +230,24 @@ class Connection(asyncio.Protocol):
         if line is None or head_end < 0:
             return _WAIT if self._head_coming(data, start) else _HAND_OVER
         fields, body_start = data[line.end() - 2 : head_end + 2], head_end + 4
-        if _FIELDS.fullmatch(fields, 2) is None or fields.count(b"\r\n") > MAX_HEADERS + 1:
+        if _FIELDS.fullmatch(fields, 2) is None:
             return _HAND_OVER
         lowered = fields.lower()
-        if b"\r\nhost:" not in lowered or any(header in lowered for header in _HANDED_OVER):
+        names = _NAME.findall(lowered)
+        named = set(names)
+        if len(names) > MAX_HEADERS or b"host" not in named or not named.isdisjoint(_HANDED_OVER):
             return _HAND_OVER
-        if any(lowered.count(header) > 1 for header in _SINGLETONS):
+        if len(named) < len(names) and not _SINGLETONS.isdisjoint(_repeated(names)):
             return _HAND_OVER  # aiohttp refuses a repeated one (400)
-        values = []
-        for header in _READ:
-            at = lowered.find(header)
-            if at < 0:
-                values.append(b"")
-                continue
-            at += len(header)
-            values.append(fields[at : fields.find(b"\r\n", at)].strip(b" \t"))
-        length_text, content_type, coding, connection = values
-        tokens = {token.strip(b" \t") for token in connection.lower().split(b",")}
-        if b"upgrade" in tokens:
-            return _HAND_OVER
-        close = b"close" in tokens
+        length_text, content_type, coding, connection = [
+            _value(fields, lowered, header) if header in lowered else b"" for header in _READ
+        ]
+        close = False
+        if connection:
+            tokens = {token.strip(b" \t") for token in connection.lower().split(b",")}
+            if b"upgrade" in tokens:
+                return _HAND_OVER
+            close = b"close" in tokens
         if length_text and (not length_text.isdigit() or len(length_text) > 9):
             return _HAND_OVER
         length = int(length_text or 0)
@@ -368,6 +364,15 @@ class Connection(asyncio.Protocol):
             self.close()
         else:
             self._timer = loop.call_at(due, self._check_idle)
+
+
+def _value(fields: bytes, lowered: bytes, header: bytes) -> bytes:
+    at = lowered.find(header) + len(header)
+    return fields[at : fields.find(b"\r\n", at)].strip(b" \t")
+
+
+def _repeated(names: list[bytes]) -> set[bytes]:
+    return {name for name in names if names.count(name) > 1}
 
 
 _SERVER = b"Server: " + SERVER_SOFTWARE.encode() + b"\r\n"
