@@ -165,6 +165,9 @@ async def test_an_unknown_endpoint_a_fault_and_a_bad_header_are_aiohttps(start: 
         "rules:\n  - when: {endpoint: send_batch}\n    fault: {http_status: 503}\nclock: virtual\n"
     )
     reader, writer = await connect(h)
+    # A scenario with faults: connections start with aiohttp, not in the lane.
+    await until(lambda: len(lane_of(h).routed.connections) == 1, "aiohttp has the connection")
+    assert not lane_of(h).open
     writer.write(b"POST /sms/v2/std/send_singel HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
     assert (await read_answer(reader))[0] == 404
     writer.write(send_single().replace(b"send_single", b"send_batch"))

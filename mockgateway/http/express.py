@@ -108,8 +108,11 @@ class Lane:
         self._date = b""
         self._second = -1
 
-    def __call__(self) -> Connection:
-        """A protocol for a new connection (the site's protocol factory)."""
+    def __call__(self) -> asyncio.Protocol:
+        """A protocol for a new connection (the site's protocol factory): aiohttp's own while
+        the scenario's rules may inject HTTP faults, which only aiohttp applies."""
+        if self.gateway.rules.faulty:
+            return self.routed()
         return Connection(self)
 
     def close_all(self) -> None:
