@@ -112,6 +112,10 @@ class GatewayRunner(web.AppRunner):
             self._lane.close_all()
         await super().shutdown()
 
+    async def cleanup(self) -> None:
+        await super().cleanup()
+        self._lane = None  # as aiohttp forgets its server: a stopped runner serves nothing
+
 
 def make_runner(app: web.Application, *, express: bool = True, **options: Any) -> web.AppRunner:
     """The runner every real server uses (the CLI, the pytest plugin's thread): the same limits
