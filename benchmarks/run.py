@@ -453,22 +453,23 @@ def send_single(rounds: int, seconds: float, *, peer: bool, variants: bool) -> l
         f"({result.spread('bare aiohttp handler')}) | "
         f"{result.rps('bare aiohttp handler'):,.0f} req/s | 1.00x | |",
     ]
-    if "mockgateway, metrics off" in result.runs:
-        off = result.cpu("mockgateway, metrics off")
-        rows.append(
-            f"| mockgateway with metrics off (the same app without its `/metrics` tally) | "
-            f"{off:.1f} µs ({result.spread('mockgateway, metrics off')}) | "
-            f"{result.rps('mockgateway, metrics off'):,.0f} req/s | metrics cost "
-            f"{gw - off:+.1f} µs a request | |"
-        )
-    if "mockgateway, lane off" in result.runs:
-        off = result.cpu("mockgateway, lane off")
-        rows.append(
-            f"| mockgateway with every request through aiohttp (the express lane off) | "
-            f"{off:.1f} µs ({result.spread('mockgateway, lane off')}) | "
-            f"{result.rps('mockgateway, lane off'):,.0f} req/s | the lane saves "
-            f"{off - gw:.1f} µs a request | |"
-        )
+    compared: dict[str, tuple[str, Callable[[float], str]]] = {
+        "mockgateway, metrics off": (
+            "mockgateway with metrics off (the same app without its `/metrics` tally)",
+            lambda off: f"metrics cost {gw - off:+.1f} µs a request",
+        ),
+        "mockgateway, lane off": (
+            "mockgateway with every request through aiohttp (the express lane off)",
+            lambda off: f"the lane saves {off - gw:.1f} µs a request",
+        ),
+    }
+    for name, (what, against) in compared.items():
+        if name in result.runs:
+            cpu = result.cpu(name)
+            rows.append(
+                f"| {what} | {cpu:.1f} µs ({result.spread(name)}) | "
+                f"{result.rps(name):,.0f} req/s | {against(cpu)} | |"
+            )
     if "mockgateway + uvloop" in result.runs:
         fast = result.cpu("mockgateway + uvloop")
         rows.append(
